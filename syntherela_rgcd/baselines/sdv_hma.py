@@ -1,0 +1,76 @@
+"""SDV's HMA synthesizer behind the Method protocol: the reference baseline of the benchmark.
+
+Registered through this package's entry points exactly like a third-party plugin. SDV
+stores fitted synthesizers with cloudpickle (its own format); only load folders you
+wrote yourself.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+from syntherela.metadata import Metadata
+
+from ..errors import SyntheRelaError
+from ..methods import MethodSpec, Tables
+from ..plugins import hookimpl
+
+MODEL_FILE = "hma.pkl"
+
+
+class SDVHMA:
+    """Hierarchical Modeling Algorithm (Gaussian copulas per table, parameters of children
+    folded into parents), as used by SyntheRela's ``SDV`` baseline."""
+
+    def __init__(self, config: Mapping[str, Any] | None = None):
+        self.config = dict(config or {})
+        self._synthesizer = None
+
+    def fit(self, tables: Tables, metadata: Metadata) -> "SDVHMA":
+        from sdv.errors import SynthesizerInputError
+        from sdv.multi_table import HMASynthesizer
+
+        try:
+            synthesizer = HMASynthesizer(metadata, verbose=not self.config.get("quiet", False))
+            synthesizer.fit({name: table.copy() for name, table in tables.items()})
+        except SynthesizerInputError as exc:
+            first = str(exc).strip().splitlines()[0]
+            raise SyntheRelaError(f"method 'sdv' cannot model this dataset: {first}") from None
+        self._synthesizer = synthesizer
+        return self
+
+    def sample(self, seed: int | None = None, scale: float = 1.0) -> Tables:
+        if self._synthesizer is None:
+            raise SyntheRelaError("method 'sdv': sample() called before fit()")
+        if seed is not None:
+            # HMA draws from numpy's and Python's global generators.
+            np.random.seed(seed)
+            random.seed(seed)
+        return self._synthesizer.sample(scale=scale)
+
+    def save(self, path: str | Path) -> None:
+        Path(path).mkdir(parents=True, exist_ok=True)
+        self._synthesizer.save(str(Path(path) / MODEL_FILE))
+
+    @classmethod
+    def load(cls, path: str | Path) -> "SDVHMA":
+        from sdv.multi_table import HMASynthesizer
+
+        method = cls()
+        method._synthesizer = HMASynthesizer.load(str(Path(path) / MODEL_FILE))
+        return method
+
+
+@hookimpl
+def syntherela_methods() -> list[MethodSpec]:
+    return [
+        MethodSpec(
+            name="sdv",
+            factory=SDVHMA,
+            summary="SDV HMASynthesizer (Gaussian copulas, hierarchical); at most 5 tables, depth 2",
+            structures=("linear", "multi-child", "multi-parent"),
+        )
+    ]

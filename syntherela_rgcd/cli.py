@@ -1,0 +1,212 @@
+"""The ``syntherela`` command. Thin by design: it parses options, calls the library, prints.
+
+Errors a user can cause arrive as :class:`SyntheRelaError` and are printed as one line
+with a non-zero exit code; anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import warnings
+from statistics import mean
+
+import click
+
+from . import __version__
+from .errors import SyntheRelaError
+
+logger = logging.getLogger("syntherela_rgcd")
+
+
+def _setup_logging(quiet: bool) -> None:
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+        stream=sys.stderr,
+        force=True,
+    )
+    for noisy in ("sdv", "rdt", "copulas", "SingleTableSynthesizer", "MultiTableSynthesizer", "matplotlib"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # pandas/rdt deprecation chatter from inside SDV and SyntheRela is not the user's business.
+    for category in (FutureWarning, DeprecationWarning, UserWarning):
+        warnings.filterwarnings("ignore", category=category, module=r"(rdt|sdv|sdmetrics|syntherela|copulas|pandas|sklearn)")
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    if quiet:
+        os.environ["TQDM_DISABLE"] = "1"
+
+
+data_dir_option = click.option(
+    "--data-dir", type=click.Path(file_okay=False), default=None,
+    help="Folder holding original/<dataset>/ (default: $SYNTHERELA_DATA_DIR, else a per-user cache folder).",
+)
+output_dir_option = click.option(
+    "--output-dir", type=click.Path(file_okay=False), default="runs", show_default=True,
+    help="Where synthetic/, results/ and models/ are written.",
+)
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="Only warnings, errors and the final table.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="syntherela")
+def cli() -> None:
+    """Train, sample and score relational synthetic data generators on SyntheRela datasets."""
+
+
+@cli.command("list")
+@click.argument("what", type=click.Choice(["methods", "datasets"]))
+@data_dir_option
+def list_command(what: str, data_dir: str | None) -> None:
+    """List installed methods or known datasets (with sizes of those on disk)."""
+    from .datasets import dataset_dir, datasets_on_disk, load_dataset, resolve_data_dir
+    from .plugins import build_registry
+
+    registry = build_registry()
+    if what == "methods":
+        for spec in sorted(registry.methods.values(), key=lambda s: s.name):
+            click.echo(f"{spec.name:<12} {spec.summary}  [{', '.join(spec.structures)}] (plugin: {spec.plugin})")
+        for name, reason in sorted(registry.failures.items()):
+            click.echo(f"{name:<12} NOT LOADED: {reason}")
+        return
+    root = resolve_data_dir(data_dir)
+    on_disk = datasets_on_disk(root)
+    names = sorted(set(registry.datasets) | set(on_disk), key=str.lower)
+    click.echo(f"data dir: {root}")
+    for name in names:
+        spec = registry.datasets.get(name)
+        aliases = f" ({', '.join(spec.aliases)})" if spec and spec.aliases else ""
+        if name in on_disk:
+            try:
+                tables, _ = load_dataset(dataset_dir(root, name), name)
+                where = f"on disk: {len(tables)} tables, {sum(len(t) for t in tables.values()):,} rows"
+            except SyntheRelaError as exc:
+                where = f"on disk but unreadable: {exc}"
+        elif spec is not None and spec.builder is not None:
+            where = "built-in (made on first use)"
+        else:
+            where = "not downloaded"
+        summary = f" - {spec.summary}" if spec and spec.summary else ""
+        click.echo(f"{name}{aliases}: {where}{summary}")
+
+
+@cli.command()
+@click.option("--method", "-m", required=True, help="Method name (see 'syntherela list methods').")
+@click.option("--dataset", "-d", default="demo", show_default=True, help="Dataset name or alias.")
+@data_dir_option
+@output_dir_option
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for fitting and sampling.")
+@click.option("--profile", default=None, help="Hyperparameter profile: smoke, cpu or paper (RGCD).")
+@click.option("--config", "config_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="YAML file overriding the method's configuration.")
+@click.option("--samples", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Number of synthetic databases to sample from the fitted model.")
+@click.option("--scale", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="Size of each sample relative to the real database.")
+@click.option("--metrics", default="dda,cardinality", show_default=True,
+              help="Comma-separated metrics (dda, cardinality, columns); 'none' skips scoring.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
+@click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Seconds allowed per trained component (RGCD); the best weights so far are kept.")
+@quiet_option
+def run(quiet: bool, config_file: str | None, **options) -> None:
+    """Fit a method on a dataset, sample, write the synthetic tables and score them."""
+    from .runner import RunOptions, run as run_method
+
+    _setup_logging(quiet)
+    result = run_method(RunOptions(quiet=quiet, config_file=config_file, **options))
+    click.echo(format_summary(result.summary))
+    click.echo(f"synthetic data: {result.synthetic_dir}\nresults: {result.results_dir}")
+
+
+@cli.command()
+@click.option("--method", "-m", required=True, help="Method folder name under synthetic/<dataset>/.")
+@click.option("--dataset", "-d", required=True, help="Dataset name or alias.")
+@click.option("--run-id", default=None, help="Score only this run (default: every run on disk).")
+@click.option("--metrics", default="dda,cardinality", show_default=True, help="Comma-separated metrics.")
+@data_dir_option
+@output_dir_option
+@quiet_option
+def evaluate(quiet: bool, **options) -> None:
+    """Score synthetic data already on disk in SyntheRela's layout."""
+    from .runner import evaluate as evaluate_runs
+
+    _setup_logging(quiet)
+    for result in evaluate_runs(**options):
+        click.echo(format_summary(result.summary))
+
+
+@cli.command()
+@click.option("--dataset", "-d", required=True, help="Dataset name or alias.")
+@click.option("--url", default=None, help="Archive URL (https://, http:// or file://) overriding the default source.")
+@data_dir_option
+@quiet_option
+def download(dataset: str, url: str | None, data_dir: str | None, quiet: bool) -> None:
+    """Fetch a dataset archive and unpack it into <data-dir>/original/."""
+    from .datasets import canonical_name, resolve_data_dir
+    from .download import download as fetch_dataset
+    from .plugins import build_registry
+
+    _setup_logging(quiet)
+    registry = build_registry()
+    root = resolve_data_dir(data_dir)
+    name = canonical_name(dataset, registry.datasets, root)
+    spec = registry.datasets.get(name)
+    if spec is None:
+        raise SyntheRelaError(f"dataset {name!r} is on disk but not in any catalogue; nothing to download")
+    target = fetch_dataset(spec, root, url)
+    click.echo(f"{name}: installed in {target}")
+
+
+def format_summary(summary: dict) -> str:
+    """The short table printed after a run: DDA per table, cardinality, timings, memory."""
+    scores = summary.get("scores", {})
+    lines = [f"{summary.get('dataset')} / {summary.get('method')} / {summary.get('run_id')}"]
+    timing = []
+    if "fit_seconds" in summary:
+        timing.append(f"fit {summary['fit_seconds']:.1f} s")
+    if summary.get("sample_seconds"):
+        timing.append(f"sample {mean(summary['sample_seconds']):.1f} s")
+    if "peak_memory_mb" in summary:
+        timing.append(f"peak memory {summary['peak_memory_mb']:.0f} MiB")
+    if timing:
+        lines.append("  " + ", ".join(timing))
+    dda = [s["dda"] for s in scores.values() if "dda" in s]
+    if dda:
+        lines.append(f"  {'table':<24} DDA accuracy (0.5 = indistinguishable)")
+        for table in sorted(dda[0]):
+            accuracies = [d[table]["accuracy"] for d in dda if table in d]
+            ses = [d[table]["se"] for d in dda if table in d]
+            lines.append(f"  {table:<24} {mean(accuracies):.3f} ± {mean(ses):.3f}")
+    cardinality = [s["cardinality"] for s in scores.values() if "cardinality" in s]
+    if cardinality:
+        lines.append(f"  {'relationship':<24} cardinality KS (0 = same shape)")
+        for rel in sorted(cardinality[0]):
+            lines.append(f"  {rel:<24} {mean(c[rel] for c in cardinality):.3f}")
+    passing = [s["columns_passing"] for s in scores.values() if s.get("columns_passing") is not None]
+    if passing:
+        lines.append(f"  columns passing marginal tests (p > 0.05): {mean(passing):.0%}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    """Console-script entry point: one-line errors, non-zero exit codes, no tracebacks for user errors."""
+    try:
+        cli.main(standalone_mode=False)
+    except SyntheRelaError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

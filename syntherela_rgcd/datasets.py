@@ -1,0 +1,285 @@
+"""Dataset catalogue, data-dir resolution and validated loading in SyntheRela's layout.
+
+The layout is SyntheRela's: ``<data_dir>/original/<dataset>/metadata.json`` plus one
+``<table>.csv`` per table. Loading goes through ``syntherela.data.load_tables`` and
+``remove_sdv_columns`` exactly as SyntheRela's ``Benchmark`` does, so a score computed
+here means the same as one computed there; before that, every file and key is checked so
+that a broken dataset fails with one line naming the culprit rather than a pandas traceback.
+
+This module is also the ``core`` plugin: it registers the catalogue through the
+``syntherela_datasets`` hook like any third-party dataset package would.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+import pandas as pd
+import platformdirs
+from syntherela.metadata import Metadata
+
+from .errors import DataError
+from .plugins import hookimpl
+
+if TYPE_CHECKING:
+    from .plugins import Registry
+
+logger = logging.getLogger(__name__)
+DATA_DIR_ENV = "SYNTHERELA_DATA_DIR"
+Tables = dict[str, pd.DataFrame]
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A dataset the catalogue knows by name.
+
+    ``builder`` makes the tables and metadata in code (the ``demo``); ``url`` is where
+    ``syntherela download`` fetches a zip archive holding ``<name>/metadata.json`` and the
+    CSVs; ``sdv_demo`` names the dataset in SDV's public demo bucket as a fallback source.
+    """
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    summary: str = ""
+    url: str | None = None
+    sdv_demo: str | None = None
+    builder: Callable[[], tuple[Tables, dict]] | None = field(default=None, compare=False)
+
+
+def _build_demo() -> tuple[Tables, dict]:
+    from .demo import METADATA, build_demo_tables
+
+    return build_demo_tables(), METADATA
+
+
+CATALOGUE: tuple[DatasetSpec, ...] = (
+    DatasetSpec("demo", (), "built-in: 3 tables, a child with two parents, ~2k rows", builder=_build_demo),
+    DatasetSpec("airbnb-simplified_subsampled", ("airbnb",), "AirBnB users and sessions (2 tables, 57k rows)"),
+    DatasetSpec("rossmann_subsampled", ("rossmann",), "Rossmann stores and sales (2 tables, 59k rows)"),
+    DatasetSpec("walmart_subsampled", ("walmart",), "Walmart stores, features, depts (3 tables, 15k rows)"),
+    DatasetSpec("CORA_v1", ("cora",), "citation network (3 tables, 57k rows)", sdv_demo="CORA_v1"),
+    DatasetSpec(
+        "Biodegradability_v1", ("biodegradability", "biodeg"), "molecules (5 tables, 22k rows)",
+        sdv_demo="Biodegradability_v1",
+    ),
+    DatasetSpec("imdb_MovieLens_v1", ("imdb",), "IMDB + MovieLens (7 tables, 1.2M rows)", sdv_demo="imdb_MovieLens_v1"),
+    DatasetSpec("imdb_MovieLens_v1_noratings", ("imdb-noratings",), "IMDB without the ratings table (6 tables)"),
+)
+
+
+@hookimpl
+def syntherela_datasets() -> list[DatasetSpec]:
+    """The core plugin's datasets."""
+    return list(CATALOGUE)
+
+
+def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
+    """``--data-dir``, else ``$SYNTHERELA_DATA_DIR``, else a per-user cache folder."""
+    if data_dir:
+        return Path(data_dir).expanduser()
+    if os.environ.get(DATA_DIR_ENV):
+        return Path(os.environ[DATA_DIR_ENV]).expanduser()
+    return Path(platformdirs.user_cache_dir("syntherela")) / "data"
+
+
+def original_dir(data_dir: Path) -> Path:
+    """Where the real datasets live: ``<data_dir>/original`` (SyntheRela's layout)."""
+    return data_dir / "original"
+
+
+def dataset_dir(data_dir: Path, name: str) -> Path:
+    return original_dir(data_dir) / name
+
+
+def datasets_on_disk(data_dir: Path) -> list[str]:
+    """Folders under ``<data_dir>/original`` that hold a ``metadata.json``."""
+    root = original_dir(data_dir)
+    if not root.is_dir():
+        return []
+    return sorted(p.name for p in root.iterdir() if (p / "metadata.json").is_file())
+
+
+def canonical_name(name: str, catalogue: dict[str, DatasetSpec], data_dir: Path) -> str:
+    """Resolve an alias to a dataset folder name.
+
+    A folder on disk wins over the catalogue (any dataset in SyntheRela's layout works);
+    otherwise catalogue names and aliases are matched case-insensitively.
+    """
+    if (dataset_dir(data_dir, name) / "metadata.json").is_file() or name in catalogue:
+        return name
+    lowered = name.lower()
+    for spec in catalogue.values():
+        if lowered == spec.name.lower() or lowered in (a.lower() for a in spec.aliases):
+            return spec.name
+    on_disk = datasets_on_disk(data_dir)
+    for folder in on_disk:
+        if folder.lower() == lowered:
+            return folder
+    known = sorted(set(catalogue) | set(on_disk))
+    from .errors import UnknownNameError
+
+    raise UnknownNameError(f"unknown dataset {name!r} (known: {', '.join(known)})")
+
+
+def ensure_built(spec: DatasetSpec | None, data_dir: Path) -> None:
+    """Materialise a code-built dataset (the demo) into the data dir, atomically, once."""
+    if spec is None or spec.builder is None:
+        return
+    target = dataset_dir(data_dir, spec.name)
+    if (target / "metadata.json").is_file():
+        return
+    tables, metadata_dict = spec.builder()
+    write_dataset(target, tables, metadata_dict)
+    logger.info("built dataset %r into %s", spec.name, target)
+
+
+def write_dataset(target: Path, tables: Tables, metadata_dict: dict) -> None:
+    """Write tables + metadata to ``target`` through a temporary sibling folder."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
+    try:
+        (staging / "metadata.json").write_text(json.dumps(metadata_dict, indent=2))
+        for name, table in tables.items():
+            table.to_csv(staging / f"{name}.csv", index=False)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def load_metadata(path: Path, dataset: str) -> Metadata:
+    """Read and validate ``metadata.json``; any problem becomes a one-line DataError."""
+    meta_file = path / "metadata.json"
+    if not meta_file.is_file():
+        raise DataError(f"dataset {dataset!r}: no metadata.json in {path}")
+    try:
+        json.loads(meta_file.read_text())
+    except json.JSONDecodeError as exc:
+        raise DataError(f"dataset {dataset!r}: metadata.json is not valid JSON ({exc})") from None
+    try:
+        metadata = Metadata(dataset_name=dataset).load_from_json(meta_file)
+        metadata.validate()
+    except Exception as exc:
+        raise DataError(f"dataset {dataset!r}: invalid metadata.json: {_first_line(exc)}") from None
+    return metadata
+
+
+def load_dataset(path: Path, dataset: str) -> tuple[Tables, Metadata]:
+    """Load a dataset folder the way SyntheRela does, after checking files and keys."""
+    metadata = load_metadata(path, dataset)
+    check_files(path, metadata, dataset)
+    try:
+        from syntherela.data import load_tables
+
+        tables = load_tables(path, metadata)
+    except Exception as exc:
+        raise DataError(f"dataset {dataset!r}: could not read the CSV files: {_first_line(exc)}") from None
+    problems = referential_problems(tables, metadata)
+    if problems:
+        raise DataError(f"dataset {dataset!r}: {problems[0]}")
+    return validate_tables(tables, metadata, dataset)
+
+
+def validate_tables(tables: Tables, metadata: Metadata, dataset: str) -> tuple[Tables, Metadata]:
+    """SyntheRela's ``remove_sdv_columns`` with its metadata/data validation, errors made readable."""
+    from syntherela.data import remove_sdv_columns
+
+    try:
+        return remove_sdv_columns(tables, metadata)
+    except Exception as exc:
+        raise DataError(f"dataset {dataset!r}: data does not match metadata.json: {_first_line(exc)}") from None
+
+
+def check_files(path: Path, metadata: Metadata, dataset: str) -> None:
+    """Every table has its CSV and every metadata column is in the CSV header."""
+    for table, table_meta in metadata.tables.items():
+        csv_file = path / f"{table}.csv"
+        if not csv_file.is_file():
+            raise DataError(f"dataset {dataset!r}: table {table!r} has no {csv_file.name} in {path}")
+        with open(csv_file, newline="") as handle:
+            header = next(csv.reader(handle), [])
+        missing = [c for c in table_meta.columns if c not in header]
+        if missing:
+            raise DataError(f"dataset {dataset!r}: {csv_file.name} lacks column(s) {', '.join(missing)}")
+
+
+def referential_problems(tables: Tables, metadata: Metadata) -> list[str]:
+    """One message per foreign key whose non-null values point to no parent row.
+
+    Used both on real data (a broken input) and on generated data (a generator bug).
+    """
+    problems = []
+    for rel in metadata.relationships:
+        parent, child = rel["parent_table_name"], rel["child_table_name"]
+        if parent not in tables or child not in tables:
+            continue
+        fk, pk = rel["child_foreign_key"], rel["parent_primary_key"]
+        values = tables[child][fk].dropna()
+        orphans = ~values.isin(tables[parent][pk])
+        if orphans.any():
+            problems.append(
+                f"foreign key {child}.{fk} has {int(orphans.sum())} value(s) with no row in {parent}.{pk} "
+                f"(e.g. {values[orphans].iloc[0]!r})"
+            )
+    return problems
+
+
+def dataset_stats(tables: Tables) -> tuple[int, int]:
+    """(number of tables, number of rows)."""
+    return len(tables), sum(len(t) for t in tables.values())
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return " ".join(lines[:2]) if len(lines) > 1 and len(lines[0]) < 60 else lines[0]
+
+
+@dataclass
+class PreparedDataset:
+    name: str
+    path: Path
+    tables: Tables
+    metadata: Metadata
+
+
+def prepare_dataset(name: str, data_dir: str | os.PathLike | None, registry: "Registry") -> PreparedDataset:
+    """Resolve the name, build the demo if needed, and load + validate the real data."""
+    root = resolve_data_dir(data_dir)
+    canonical = canonical_name(name, registry.datasets, root)
+    ensure_built(registry.datasets.get(canonical), root)
+    path = dataset_dir(root, canonical)
+    if not (path / "metadata.json").is_file():
+        hint = f"run 'syntherela download --dataset {canonical}'" if canonical != "demo" else ""
+        raise DataError(f"dataset {canonical!r} is not in the data dir {root} (looked for {path}); {hint}".rstrip("; "))
+    tables, metadata = load_dataset(path, canonical)
+    return PreparedDataset(canonical, path, tables, metadata)
+
+
+def load_synthetic(folder: Path, data: PreparedDataset) -> Tables:
+    """Read a synthetic sample exactly as SyntheRela's Benchmark does, checking it first."""
+    from syntherela.data import load_tables
+
+    missing = [t for t in data.metadata.get_tables() if not (folder / f"{t}.csv").is_file()]
+    if missing:
+        raise DataError(f"synthetic sample {folder} has no CSV for table(s) {', '.join(missing)}")
+    metadata = Metadata.load_from_json(data.path / "metadata.json")
+    try:
+        tables = load_tables(folder, metadata)
+    except Exception as exc:
+        raise DataError(f"synthetic sample {folder}: could not read CSVs: {str(exc).splitlines()[0]}") from None
+    problems = referential_problems(tables, data.metadata)
+    if problems:
+        raise DataError(f"synthetic sample {folder}: {problems[0]}")
+    tables, _ = validate_tables(tables, metadata, f"{data.name} (synthetic {folder.name})")
+    return {name: tables[name][list(data.tables[name].columns)] for name in data.tables}

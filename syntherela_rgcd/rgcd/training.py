@@ -1,0 +1,128 @@
+"""What every RGCD training loop shares: device choice, seeding, early stopping, time budgets
+and progress reporting.
+
+The VAE, the GNN and the diffusion model all train with the same loop shape
+(epochs of mini-batches, a monitored loss, keep the best weights, stop on patience or
+when the component's time budget is spent). Keeping those rules here means they behave
+the same in all three and are tested once.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+logger = logging.getLogger(__name__)
+
+
+def resolve_device(name: str | torch.device | None = "auto") -> torch.device:
+    """Turn ``auto|cpu|cuda[:i]`` into a device; ``auto`` picks CUDA when it is available."""
+    if isinstance(name, torch.device):
+        return name
+    if name in (None, "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if str(name).startswith("cuda") and not torch.cuda.is_available():
+        from ..errors import SyntheRelaError
+
+        raise SyntheRelaError(f"device {name!r} requested but CUDA is not available on this machine")
+    return torch.device(name)
+
+
+def make_generator(seed: int, device: torch.device | str = "cpu") -> torch.Generator:
+    """A private random stream, so that one component's sampling does not shift another's."""
+    generator = torch.Generator(device=device)
+    generator.manual_seed(int(seed))
+    return generator
+
+
+def seed_everything(seed: int) -> None:
+    """Seed the global torch and numpy generators (weight initialisation, dropout)."""
+    torch.manual_seed(int(seed))
+    np.random.seed(int(seed) % (2**32))
+
+
+def minibatches(n: int, batch_size: int, generator: torch.Generator | None) -> Iterator[torch.Tensor]:
+    """Index batches over ``n`` rows, shuffled with ``generator`` (in order when it is None)."""
+    order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
+    for start in range(0, n, batch_size):
+        yield order[start : start + batch_size]
+
+
+@dataclass
+class EarlyStopping:
+    """Remember the best weights of ``module`` and say when to stop.
+
+    ``patience`` counts epochs without an improvement of at least ``min_delta`` (relative);
+    ``patience=None`` never stops early but still keeps the best weights.
+    """
+
+    patience: int | None = None
+    min_delta: float = 1e-4
+    best_loss: float = float("inf")
+    best_epoch: int = -1
+    bad_epochs: int = 0
+    best_state: dict | None = field(default=None, repr=False)
+
+    def step(self, loss: float, module: torch.nn.Module, epoch: int) -> bool:
+        """Record ``loss`` for ``epoch``; returns True when training should stop."""
+        if loss < self.best_loss - self.min_delta * abs(self.best_loss if np.isfinite(self.best_loss) else 0.0):
+            self.best_loss = float(loss)
+            self.best_epoch = epoch
+            self.bad_epochs = 0
+            self.best_state = copy.deepcopy(module.state_dict())
+            return False
+        self.bad_epochs += 1
+        return self.patience is not None and self.bad_epochs >= self.patience
+
+    def restore(self, module: torch.nn.Module) -> None:
+        """Load the best weights seen (no-op if no epoch was recorded)."""
+        if self.best_state is not None:
+            module.load_state_dict(self.best_state)
+
+
+class TimeBudget:
+    """Wall-clock budget in seconds for one component; ``None`` means unlimited."""
+
+    def __init__(self, seconds: float | None):
+        self.seconds = seconds
+        self.start = time.monotonic()
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def exhausted(self) -> bool:
+        return self.seconds is not None and self.elapsed >= self.seconds
+
+
+class EpochProgress:
+    """A tqdm bar over epochs that shows the current loss; silent when ``disable``.
+
+    Also logs one line at the end so that ``--quiet`` runs still leave a trace in the log.
+    """
+
+    def __init__(self, epochs: int, desc: str, disable: bool = False):
+        self.desc = desc
+        self.bar = tqdm(total=epochs, desc=desc, disable=disable, leave=False, dynamic_ncols=True)
+
+    def update(self, **losses: float) -> None:
+        self.bar.set_postfix({k: f"{v:.4g}" for k, v in losses.items()}, refresh=False)
+        self.bar.update(1)
+
+    def close(self, stopping: EarlyStopping, reason: str) -> None:
+        self.bar.close()
+        logger.info(
+            "%s: %s after %d epochs (best loss %.4g at epoch %d)",
+            self.desc,
+            reason,
+            self.bar.n,
+            stopping.best_loss,
+            stopping.best_epoch,
+        )

@@ -1,0 +1,236 @@
+"""One benchmark run: fit -> sample -> check -> write (SyntheRela layout) -> evaluate.
+
+Output folders (``<out>`` is ``--output-dir``):
+
+    <out>/synthetic/<dataset>/<method>/<run_id>/<sample_id>/<table>.csv   read by syntherela.benchmark.Benchmark
+    <out>/results/<dataset>/<method>/<run_id>/<sample_id>.json            SyntheRela Report JSON
+    <out>/results/<dataset>/<method>/<run_id>/summary.json                headline figures, timings, config
+    <out>/models/<dataset>/<method>/<run_id>/                             the fitted method (Method.save)
+
+Everything of a run is first written under ``<out>/.staging-*`` and only moved into place
+when complete, so an interrupted run never leaves a folder that looks finished.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import platform
+import resource
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from syntherela.metadata import Metadata
+from syntherela.utils import NpEncoder
+
+from . import __version__
+from .datasets import PreparedDataset, Tables, prepare_dataset, referential_problems
+from .errors import DataError, SyntheRelaError
+from .evaluation import DEFAULT_METRICS, evaluate_sample, parse_metrics
+from .plugins import Registry, build_registry
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class RunOptions:
+    """Everything ``syntherela run`` takes; the CLI fills it, notebooks may too."""
+
+    method: str
+    dataset: str = "demo"
+    data_dir: str | os.PathLike | None = None
+    output_dir: str | os.PathLike = "runs"
+    seed: int = 0
+    profile: str | None = None
+    config_file: str | os.PathLike | None = None
+    samples: int = 1
+    scale: float = 1.0
+    metrics: str | list[str] = field(default_factory=lambda: list(DEFAULT_METRICS))
+    device: str = "auto"
+    time_budget: float | None = None
+    quiet: bool = False
+
+
+@dataclass
+class RunResult:
+    dataset: str
+    method: str
+    run_id: str
+    summary: dict[str, Any]
+    synthetic_dir: Path
+    results_dir: Path
+
+
+def peak_memory_mb() -> float:
+    """Peak resident memory of this process so far, in MiB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run_id_for(profile: str | None, seed: int) -> str:
+    return f"{profile or 'default'}-seed{seed}"
+
+
+def check_generated(tables: Tables, real: Tables, metadata: Metadata, method: str) -> Tables:
+    """A generator's output must have the real tables and columns and intact foreign keys."""
+    missing = sorted(set(real) - set(tables))
+    if missing:
+        raise SyntheRelaError(f"method {method!r} produced no table(s) {', '.join(missing)}")
+    for name, table in real.items():
+        absent = [c for c in table.columns if c not in tables[name].columns]
+        if absent:
+            raise SyntheRelaError(f"method {method!r}: table {name!r} lacks column(s) {', '.join(absent)}")
+    problems = referential_problems(tables, metadata)
+    if problems:
+        raise SyntheRelaError(f"method {method!r} broke referential integrity: {problems[0]}")
+    return {name: tables[name][list(real[name].columns)] for name in real}
+
+
+def run(options: RunOptions, registry: Registry | None = None) -> RunResult:
+    """Fit, sample, write and score one method on one dataset."""
+    registry = registry or build_registry()
+    spec = registry.method(options.method)
+    metrics = parse_metrics(options.metrics)
+    data = prepare_dataset(options.dataset, options.data_dir, registry)
+    run_id = run_id_for(options.profile, options.seed)
+    out = Path(options.output_dir)
+    config = {
+        "dataset": data.name,
+        "profile": options.profile,
+        "config_file": str(options.config_file) if options.config_file else None,
+        "seed": options.seed,
+        "device": options.device,
+        "time_budget": options.time_budget,
+        "quiet": options.quiet,
+    }
+    logger.info("run %s on %s (%s): %d tables, %d rows", spec.name, data.name, run_id,
+                len(data.tables), sum(len(t) for t in data.tables.values()))
+
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+    try:
+        method = spec.factory(config)
+        start = time.perf_counter()
+        method.fit({k: v.copy() for k, v in data.tables.items()}, data.metadata)
+        fit_seconds = time.perf_counter() - start
+        fit_peak = peak_memory_mb()
+        logger.info("fitted %s in %.1f s", spec.name, fit_seconds)
+        method.save(staging / "model")
+
+        sample_seconds, sample_summaries = [], {}
+        for index in range(options.samples):
+            sample_id = f"sample{index + 1}"
+            start = time.perf_counter()
+            generated = method.sample(seed=options.seed + index, scale=options.scale)
+            sample_seconds.append(time.perf_counter() - start)
+            generated = check_generated(generated, data.tables, data.metadata, spec.name)
+            sample_dir = staging / "synthetic" / sample_id
+            write_tables(generated, sample_dir, data.metadata)
+            if metrics:
+                sample_summaries[sample_id] = evaluate_sample(
+                    data, sample_dir, metrics, spec.name, run_id, sample_id, staging / "results"
+                )
+        summary = {
+            "dataset": data.name,
+            "method": spec.name,
+            "run_id": run_id,
+            "profile": options.profile,
+            "seed": options.seed,
+            "samples": options.samples,
+            "scale": options.scale,
+            "metrics": metrics,
+            "fit_seconds": round(fit_seconds, 2),
+            "sample_seconds": [round(s, 2) for s in sample_seconds],
+            "peak_memory_mb_fit": round(fit_peak, 1),
+            "peak_memory_mb": round(peak_memory_mb(), 1),
+            "scores": sample_summaries,
+            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+            "package_version": __version__,
+            "config": getattr(method, "config", config),
+        }
+        (staging / "results").mkdir(exist_ok=True)
+        (staging / "results" / "summary.json").write_text(json.dumps(summary, indent=2, cls=NpEncoder))
+        destinations = {
+            "synthetic": out / "synthetic" / data.name / spec.name / run_id,
+            "results": out / "results" / data.name / spec.name / run_id,
+            "model": out / "models" / data.name / spec.name / run_id,
+        }
+        for part, destination in destinations.items():
+            publish(staging / part, destination)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return RunResult(data.name, spec.name, run_id, summary, destinations["synthetic"], destinations["results"])
+
+
+def write_tables(tables: Tables, folder: Path, metadata: Metadata) -> None:
+    """CSV per table with datetimes in the metadata's format (SyntheRela's ``save_tables``)."""
+    from syntherela.data import save_tables
+
+    save_tables({k: v.copy() for k, v in tables.items()}, folder, metadata=metadata)
+
+
+def publish(source: Path, destination: Path) -> None:
+    """Move a finished folder into place, replacing an older run with the same id."""
+    if not source.exists():
+        return
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    if destination.exists():
+        shutil.rmtree(destination)
+    os.replace(source, destination)
+
+
+def evaluate(
+    method: str,
+    dataset: str,
+    data_dir: str | os.PathLike | None = None,
+    output_dir: str | os.PathLike = "runs",
+    run_id: str | None = None,
+    metrics: str | list[str] = DEFAULT_METRICS,
+    registry: Registry | None = None,
+) -> list[RunResult]:
+    """Score synthetic data already on disk in SyntheRela's layout (any generator's)."""
+    registry = registry or build_registry()
+    names = parse_metrics(metrics)
+    data = prepare_dataset(dataset, data_dir, registry)
+    out = Path(output_dir)
+    method_dir = out / "synthetic" / data.name / method
+    if not method_dir.is_dir():
+        raise DataError(f"no synthetic data for method {method!r} on {data.name!r}: {method_dir} does not exist")
+    run_ids = [run_id] if run_id else sorted(p.name for p in method_dir.iterdir() if p.is_dir())
+    results = []
+    for rid in run_ids:
+        run_dir = method_dir / rid
+        samples = sorted(p for p in run_dir.iterdir() if p.is_dir()) if run_dir.is_dir() else []
+        if not samples:
+            raise DataError(f"no sample folders in {run_dir}")
+        staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
+        try:
+            scores = {s.name: evaluate_sample(data, s, names, method, rid, s.name, staging) for s in samples}
+            summary_file = out / "results" / data.name / method / rid / "summary.json"
+            summary = json.loads(summary_file.read_text()) if summary_file.is_file() else {
+                "dataset": data.name, "method": method, "run_id": rid, "samples": len(samples),
+            }
+            summary["scores"] = {**summary.get("scores", {}), **_merge_scores(summary.get("scores", {}), scores)}
+            summary["metrics"] = sorted(set(summary.get("metrics", [])) | set(names))
+            (staging / "summary.json").write_text(json.dumps(summary, indent=2, cls=NpEncoder))
+            destination = out / "results" / data.name / method / rid
+            destination.mkdir(parents=True, exist_ok=True)
+            for file in staging.iterdir():
+                os.replace(file, destination / file.name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        results.append(RunResult(data.name, method, rid, summary, run_dir, out / "results" / data.name / method / rid))
+    return results
+
+
+def _merge_scores(old: dict, new: dict) -> dict:
+    merged = {}
+    for sample, figures in new.items():
+        merged[sample] = {**old.get(sample, {}), **figures}
+    return merged
