@@ -1,0 +1,1 @@
+"""RGCD: relational data generation with GNN embeddings conditioning latent diffusion models."""

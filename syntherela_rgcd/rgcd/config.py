@@ -1,0 +1,102 @@
+"""RGCD configuration: profiles from ``benchmark_configs/``, dataset overrides, user overrides.
+
+Resolution order (later wins): ``default.yaml`` profile -> ``<dataset>.yaml`` (its top-level
+keys and its profile section) -> a user file or dict. Unknown sections or keys are errors,
+so a typo in a config file never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import fields
+from importlib import resources
+from pathlib import Path
+from typing import Any, Mapping
+
+import yaml
+
+from ..errors import DataError, UnknownNameError
+from .diffusion import DiffusionConfig
+from .gnn import GNNConfig
+from .vae import VAEConfig
+
+SECTIONS = {"vae": VAEConfig, "gnn": GNNConfig, "diffusion": DiffusionConfig}
+TOP_LEVEL = {"positions", "profile", "seed", "device"}
+
+
+def _config_file(name: str):
+    return resources.files("syntherela_rgcd").joinpath("benchmark_configs", f"{name}.yaml")
+
+
+def _read_yaml(source: Any, what: str) -> dict:
+    try:
+        text = source.read_text() if hasattr(source, "read_text") else Path(source).read_text()
+        data = yaml.safe_load(text) or {}
+    except FileNotFoundError:
+        raise DataError(f"config file {source} does not exist") from None
+    except yaml.YAMLError as exc:
+        raise DataError(f"{what} is not valid YAML: {str(exc).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise DataError(f"{what} must hold a mapping at the top level")
+    return data
+
+
+def deep_merge(base: dict, override: Mapping) -> dict:
+    """Recursive dict merge; ``override`` wins, lists are replaced whole."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def profile_names() -> list[str]:
+    return sorted(_read_yaml(_config_file("default"), "default.yaml")["profiles"])
+
+
+def resolve_config(
+    profile: str | None = None,
+    dataset: str | None = None,
+    overrides: Mapping | str | Path | None = None,
+) -> dict:
+    """The full configuration dict for one fit: ``{"profile", "positions", "vae", "gnn", "diffusion"}``."""
+    default = _read_yaml(_config_file("default"), "default.yaml")
+    user = _read_yaml(overrides, f"config file {overrides}") if isinstance(overrides, (str, Path)) else dict(overrides or {})
+    profile = profile or user.get("profile") or default["default_profile"]
+    if profile not in default["profiles"]:
+        raise UnknownNameError(f"unknown profile {profile!r} (known: {', '.join(sorted(default['profiles']))})")
+    config: dict = {"profile": profile, "positions": dict(default.get("positions", {}))}
+    config = deep_merge(config, default["profiles"][profile])
+    if dataset and _config_file(dataset).is_file():
+        dataset_config = _read_yaml(_config_file(dataset), f"{dataset}.yaml")
+        dataset_profiles = dataset_config.pop("profiles", {})
+        config = deep_merge(config, dataset_config)
+        config = deep_merge(config, dataset_profiles.get(profile, {}))
+    user.pop("profile", None)
+    config = deep_merge(config, user)
+    validate(config)
+    return config
+
+
+def validate(config: Mapping) -> None:
+    """Reject unknown sections and keys with a message naming them."""
+    for key, value in config.items():
+        if key in SECTIONS:
+            known = {f.name for f in fields(SECTIONS[key])}
+            unknown = sorted(set(value or {}) - known)
+            if unknown:
+                raise DataError(f"config section {key!r}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        elif key not in TOP_LEVEL:
+            raise DataError(f"unknown config key {key!r} (known: {', '.join(sorted(TOP_LEVEL | set(SECTIONS)))})")
+
+
+def with_time_budget(config: dict, seconds: float | None) -> dict:
+    """Apply ``--time-budget`` to every trained component (the CLI's per-component budget)."""
+    if seconds is None:
+        return config
+    config = copy.deepcopy(config)
+    for section in SECTIONS:
+        config.setdefault(section, {})["time_budget"] = float(seconds)
+    return config

@@ -1,0 +1,311 @@
+"""RGCD: fit / sample / save / load over the tables of a database in foreign-key order.
+
+The database is factorised as p(structure) * prod_t p(attributes of t | GNN(structure,
+attributes of the tables generated before t)) (DESIGN.md section 5):
+
+* the structure (key columns) comes from :class:`StructureSampler`, which copies whole
+  connected components of the real FK graph;
+* every modelled table has a VAE (row -> latent), a GNN trained to predict latents from the
+  graph, and a latent diffusion model conditioned on the GNN's node embedding h;
+* sampling walks the tables in order: embed the sampled graph, denoise latents, decode,
+  and put the new attributes on the graph for the tables that follow.
+
+The class takes DataFrames and metadata and returns DataFrames; it never touches files
+except in :meth:`save` / :meth:`load`, which use JSON, ``.npz`` and ``weights_only``
+tensors, never pickle.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+import pandas as pd
+import torch
+from syntherela.metadata import Metadata
+
+from ..errors import DataError, SyntheRelaError
+from .config import resolve_config, with_time_budget
+from .diffusion import DiffusionConfig, LatentDiffusion
+from .encoding import TableEncoder
+from .gnn import GNNConditioner, GNNConfig, train_gnn
+from .graph import build_graph, day_offsets
+from .schema import generation_order, id_columns
+from .structure import SampledStructure, StructureSampler
+from .training import resolve_device
+from .vae import VAE, VAEConfig, train_vae
+
+logger = logging.getLogger(__name__)
+FORMAT_VERSION = 1
+
+
+@dataclass
+class TableModel:
+    """The three trained components of one modelled table, plus what is needed to rebuild them."""
+
+    vae: VAE
+    gnn: GNNConditioner
+    diffusion: LatentDiffusion
+    gnn_in_dims: dict[str, int]
+
+
+class RGCD:
+    """Relational data synthesis with graph-conditioned latent diffusion.
+
+    Parameters
+    ----------
+    profile:
+        ``smoke``, ``cpu`` or ``paper`` (see ``benchmark_configs/default.yaml``).
+    config:
+        Overrides: a dict or a YAML file with sections ``vae``, ``gnn``, ``diffusion`` and
+        ``positions`` (table -> datetime column used as positional encoding).
+    dataset:
+        Dataset name whose ``benchmark_configs/<dataset>.yaml`` applies (positions, tuning).
+    device:
+        ``auto`` (CUDA when available), ``cpu`` or ``cuda``.
+    time_budget:
+        Seconds per trained component, overriding the profile's budgets.
+    seed:
+        Seed for all training; ``sample(seed=...)`` has its own.
+    progress:
+        Show tqdm bars for epochs.
+    """
+
+    def __init__(
+        self,
+        profile: str | None = None,
+        config: Mapping | str | Path | None = None,
+        dataset: str | None = None,
+        device: str = "auto",
+        time_budget: float | None = None,
+        seed: int = 0,
+        progress: bool = True,
+    ):
+        self.config = with_time_budget(resolve_config(profile, dataset, config), time_budget)
+        self.config["seed"] = int(seed)
+        self.config["device"] = device
+        self.progress = progress
+        self.device = resolve_device(device)
+        self.metadata: Metadata | None = None
+        self.order: list[str] = []
+        self.columns: dict[str, list[str]] = {}
+        self.encoders: dict[str, TableEncoder] = {}
+        self.models: dict[str, TableModel] = {}
+        self.structure: StructureSampler | None = None
+        self.positions: dict[str, np.ndarray] = {}
+        self.history: dict[str, Any] = {}
+
+    # ------------------------------------------------------------------ fitting
+
+    def fit(self, tables: dict[str, pd.DataFrame], metadata: Metadata) -> "RGCD":
+        """Learn the structure and, table by table in FK order, VAE -> GNN -> diffusion."""
+        self._check_input(tables, metadata)
+        seed = self.config["seed"]
+        self.metadata = metadata
+        self.order = generation_order(metadata)
+        self.columns = {t: list(tables[t].columns) for t in self.order}
+        self.structure = StructureSampler().fit(tables, metadata)
+        self.positions = self._real_positions(tables)
+        start = time.perf_counter()
+
+        encoded, latents = {}, {}
+        for table in self.order:
+            encoder = TableEncoder().fit(tables[table], metadata.tables[table].columns)
+            if encoder.n_num + len(encoder.cardinalities) == 0:
+                continue  # key-only (or nothing observed): fully given by the structure
+            self.encoders[table] = encoder
+            x_num, x_cat = encoder.transform(tables[table])
+            encoded[table] = (x_num, x_cat)
+            vae = VAEConfig.from_dict(self.config["vae"]).build(encoder.n_num, encoder.cardinalities)
+            logger.info("%s: training VAE on %d rows x %d model columns", table, len(x_num),
+                        encoder.n_num + len(encoder.cardinalities))
+            self.history.setdefault(table, {})["vae"] = train_vae(
+                vae, x_num, x_cat, VAEConfig.from_dict(self.config["vae"]), self.device, seed, self.progress
+            )
+            with torch.no_grad():
+                latents[table] = vae.cpu().encode(x_num, x_cat).float()
+            self.models[table] = TableModel(vae=vae, gnn=None, diffusion=None, gnn_in_dims={})  # type: ignore[arg-type]
+
+        real_keys = {t: tables[t][id_columns(metadata, t)] for t in self.order}
+        node_features = {t: self.encoders[t].node_features(*encoded[t]) for t in encoded}
+        for index, table in enumerate(self.modelled):
+            done = self.modelled[:index]
+            graph = self._graph(real_keys, {t: node_features[t] for t in done}, self.positions)
+            gnn_config = GNNConfig.from_dict(self.config["gnn"])
+            gnn = GNNConditioner.for_graph(graph, {t: latents[t].shape[1] for t in latents}, gnn_config,
+                                           position_tables=list(self.positions))
+            logger.info("%s: training GNN (%d layers) on %d nodes", table, gnn_config.num_layers or len(self.order),
+                        sum(graph[t].num_nodes for t in graph.node_types))
+            self.history[table]["gnn"] = train_gnn(gnn, graph, latents, table, gnn_config, self.device, seed, self.progress)
+            with torch.no_grad():
+                h = gnn.cpu().eval().embed(graph)[table].float()
+            diffusion = LatentDiffusion(latents[table].shape[1], h.shape[1],
+                                        DiffusionConfig.from_dict(self.config["diffusion"]))
+            logger.info("%s: training diffusion on %d latents of dim %d", table, len(h), latents[table].shape[1])
+            self.history[table]["diffusion"] = diffusion.fit(latents[table], h, device=self.device, seed=seed,
+                                                             progress=self.progress)
+            diffusion.cpu()
+            model = self.models[table]
+            model.gnn, model.diffusion = gnn, diffusion
+            model.gnn_in_dims = {t: graph[t].x.shape[1] for t in graph.node_types}
+        self.history["fit_seconds"] = time.perf_counter() - start
+        return self
+
+    @property
+    def modelled(self) -> list[str]:
+        """Tables with a generative model, in generation order."""
+        return [t for t in self.order if t in self.encoders]
+
+    def _check_input(self, tables: dict[str, pd.DataFrame], metadata: Metadata) -> None:
+        for table in metadata.get_tables():
+            if table not in tables:
+                raise DataError(f"rgcd: table {table!r} is in the metadata but not in the data")
+            missing = [c for c in metadata.tables[table].columns if c not in tables[table].columns]
+            if missing:
+                raise DataError(f"rgcd: table {table!r} lacks column(s) {', '.join(missing)}")
+        for table, column in self.config.get("positions", {}).items():
+            if table not in tables or column not in tables[table].columns:
+                raise DataError(f"rgcd config: position column {table}.{column} does not exist")
+            if metadata.tables[table].columns[column]["sdtype"] != "datetime":
+                raise DataError(f"rgcd config: position column {table}.{column} is not a datetime")
+
+    def _real_positions(self, tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
+        return {t: day_offsets(tables[t][c]).astype(np.float32) for t, c in self.config.get("positions", {}).items()}
+
+    def _graph(self, keys, features, positions):
+        return build_graph(keys, self.metadata, {t: features.get(t) for t in self.order}, positions)
+
+    # ------------------------------------------------------------------ sampling
+
+    def sample(self, seed: int | None = None, scale: float = 1.0) -> dict[str, pd.DataFrame]:
+        """A new database: sampled structure, then attributes table by table in FK order."""
+        if self.structure is None:
+            raise SyntheRelaError("rgcd: sample() called before fit()")
+        seed = self.config["seed"] if seed is None else int(seed)
+        structure: SampledStructure = self.structure.sample(scale=scale, seed=seed)
+        positions = {t: self.positions[t][structure.source_rows[t]] for t in self.positions}
+        features: dict[str, np.ndarray] = {}
+        attributes: dict[str, pd.DataFrame] = {}
+        for index, table in enumerate(self.modelled):
+            model = self.models[table]
+            graph = self._graph(structure.keys, features, positions)
+            with torch.no_grad():
+                h = model.gnn.eval().embed(graph)[table]
+            z = model.diffusion.sample(h, seed=seed * 1009 + index)
+            with torch.no_grad():
+                x_num, x_cat = model.vae.eval().decode(torch.as_tensor(z, dtype=torch.float32))
+            x_num, x_cat = x_num.numpy(), x_cat.numpy()
+            encoder = self.encoders[table]
+            attributes[table] = encoder.inverse_transform(x_num, x_cat)
+            features[table] = encoder.node_features(x_num, x_cat)
+        return {table: self._assemble(table, structure, attributes) for table in self.order}
+
+    def _assemble(self, table: str, structure: SampledStructure, attributes: dict[str, pd.DataFrame]) -> pd.DataFrame:
+        keys = structure.keys[table].reset_index(drop=True)
+        n = len(keys)
+        if table in attributes:
+            frame = pd.concat([keys, attributes[table].reset_index(drop=True)], axis=1)
+        else:
+            empty = self._unmodelled_columns(table, n)
+            frame = pd.concat([keys, empty], axis=1)
+        return frame[self.columns[table]]
+
+    def _unmodelled_columns(self, table: str, n: int) -> pd.DataFrame:
+        """Non-key columns of a table without a model (nothing observed): all missing."""
+        keys = set(id_columns(self.metadata, table))
+        return pd.DataFrame({c: pd.Series([np.nan] * n) for c in self.columns[table] if c not in keys})
+
+    # ------------------------------------------------------------------ persistence
+
+    def save(self, path: str | Path) -> None:
+        """JSON for configuration, schema and encoders; ``.npz`` for the structure; ``.pt``
+        state dicts for the networks (loaded with ``weights_only=True``)."""
+        if self.structure is None:
+            raise SyntheRelaError("rgcd: save() called before fit()")
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        structure_state = self.structure.get_state()
+        arrays = {k: v for k, v in structure_state.items() if isinstance(v, np.ndarray)}
+        arrays.update({f"position::{t}": v for t, v in self.positions.items()})
+        np.savez_compressed(path / "structure.npz", **arrays)
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "config": self.config,
+            "metadata": self.metadata.to_dict(),
+            "order": self.order,
+            "columns": self.columns,
+            "structure": {k: v for k, v in structure_state.items() if not isinstance(v, np.ndarray)},
+            "encoders": {t: e.get_state() for t, e in self.encoders.items()},
+            "gnn_in_dims": {t: m.gnn_in_dims for t, m in self.models.items()},
+            "latent_dims": {t: m.vae.latent_dim for t, m in self.models.items()},
+            "history": self.history,
+        }
+        (path / "rgcd.json").write_text(json.dumps(manifest, indent=1, default=_json_default))
+        for table, model in self.models.items():
+            for part in ("vae", "gnn", "diffusion"):
+                torch.save(getattr(model, part).state_dict(), path / f"{table}.{part}.pt")
+
+    @classmethod
+    def load(cls, path: str | Path) -> "RGCD":
+        path = Path(path)
+        manifest_file = path / "rgcd.json"
+        if not manifest_file.is_file():
+            raise DataError(f"rgcd: no saved model in {path} (rgcd.json missing)")
+        manifest = json.loads(manifest_file.read_text())
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise DataError(f"rgcd: {path} was saved in format {manifest.get('format_version')}, expected {FORMAT_VERSION}")
+        config = manifest["config"]
+        model = cls.__new__(cls)
+        model.config = config
+        model.progress = False
+        model.device = resolve_device("cpu")
+        model.metadata = Metadata.load_from_dict(manifest["metadata"])
+        model.order = manifest["order"]
+        model.columns = manifest["columns"]
+        model.history = manifest["history"]
+        model.encoders = {t: TableEncoder.from_state(s) for t, s in manifest["encoders"].items()}
+        with np.load(path / "structure.npz") as arrays:
+            loaded = {k: arrays[k] for k in arrays.files}
+        model.positions = {k.split("::", 1)[1]: v for k, v in loaded.items() if k.startswith("position::")}
+        state = {**manifest["structure"], **{k: v for k, v in loaded.items() if not k.startswith("position::")}}
+        model.structure = StructureSampler.from_state(state)
+        model.models = {}
+        gnn_config = GNNConfig.from_dict(config["gnn"])
+        edge_types = _edge_types(model.metadata)
+        latent_dims = manifest["latent_dims"]
+        for table in [t for t in model.order if t in model.encoders]:
+            encoder = model.encoders[table]
+            vae = VAEConfig.from_dict(config["vae"]).build(encoder.n_num, encoder.cardinalities)
+            in_dims = manifest["gnn_in_dims"][table]
+            gnn = GNNConditioner(in_dims, edge_types, latent_dims, gnn_config.hidden, gnn_config.out_dim,
+                                 gnn_config.num_layers or len(model.order), list(model.positions))
+            diffusion = LatentDiffusion(latent_dims[table], gnn_config.out_dim, DiffusionConfig.from_dict(config["diffusion"]))
+            for part, module in (("vae", vae), ("gnn", gnn), ("diffusion", diffusion)):
+                module.load_state_dict(torch.load(path / f"{table}.{part}.pt", map_location="cpu", weights_only=True))
+                module.eval()
+            model.models[table] = TableModel(vae, gnn, diffusion, in_dims)
+        return model
+
+
+def _edge_types(metadata: Metadata) -> list[tuple[str, str, str]]:
+    """Edge types exactly as :func:`build_graph` names them."""
+    types = []
+    for rel in metadata.relationships:
+        parent, child, fk = rel["parent_table_name"], rel["child_table_name"], rel["child_foreign_key"]
+        types += [(parent, fk, child), (child, f"rev_{fk}", parent)]
+    return types
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)
