@@ -230,7 +230,7 @@ class RGCD:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         structure_state = self.structure.get_state()
-        arrays = {k: v for k, v in structure_state.items() if isinstance(v, np.ndarray)}
+        arrays = dict(structure_state["arrays"])
         arrays.update({f"position::{t}": v for t, v in self.positions.items()})
         np.savez_compressed(path / "structure.npz", **arrays)
         manifest = {
@@ -239,7 +239,7 @@ class RGCD:
             "metadata": self.metadata.to_dict(),
             "order": self.order,
             "columns": self.columns,
-            "structure": {k: v for k, v in structure_state.items() if not isinstance(v, np.ndarray)},
+            "structure": structure_state["meta"],
             "encoders": {t: e.get_state() for t, e in self.encoders.items()},
             "gnn_in_dims": {t: m.gnn_in_dims for t, m in self.models.items()},
             "latent_dims": {t: m.vae.latent_dim for t, m in self.models.items()},
@@ -272,8 +272,8 @@ class RGCD:
         with np.load(path / "structure.npz") as arrays:
             loaded = {k: arrays[k] for k in arrays.files}
         model.positions = {k.split("::", 1)[1]: v for k, v in loaded.items() if k.startswith("position::")}
-        state = {**manifest["structure"], **{k: v for k, v in loaded.items() if not k.startswith("position::")}}
-        model.structure = StructureSampler.from_state(state)
+        arrays = {k: v for k, v in loaded.items() if not k.startswith("position::")}
+        model.structure = StructureSampler.from_state({"meta": manifest["structure"], "arrays": arrays})
         model.models = {}
         gnn_config = GNNConfig.from_dict(config["gnn"])
         edge_types = _edge_types(model.metadata)

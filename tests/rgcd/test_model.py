@@ -1,0 +1,154 @@
+"""End-to-end behaviour of the RGCD generator on small databases (tiny epochs: plumbing, not quality)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+from syntherela.metadata import Metadata
+
+from syntherela_rgcd.datasets import referential_problems
+from syntherela_rgcd.demo import METADATA, build_demo_tables
+from syntherela_rgcd.errors import DataError, UnknownNameError
+from syntherela_rgcd.rgcd.model import RGCD
+
+TINY = {"vae": {"epochs": 3}, "gnn": {"epochs": 3}, "diffusion": {"epochs": 3, "num_steps": 4}}
+
+
+@pytest.fixture(scope="module")
+def demo():
+    metadata = Metadata.load_from_dict(METADATA)
+    return build_demo_tables(), metadata
+
+
+@pytest.fixture(scope="module")
+def fitted(demo):
+    tables, metadata = demo
+    return RGCD(profile="smoke", dataset="demo", config=TINY, progress=False).fit(tables, metadata)
+
+
+def _assert_valid(sample: dict, real: dict, metadata: Metadata) -> None:
+    assert set(sample) == set(real)
+    for name, table in real.items():
+        assert list(sample[name].columns) == list(table.columns), name
+    assert referential_problems(sample, metadata) == []
+    metadata.validate_data(sample)
+
+
+def test_output_has_real_schema_dtypes_and_integrity(fitted, demo):
+    tables, metadata = demo
+    sample = fitted.sample(seed=1)
+    _assert_valid(sample, tables, metadata)
+    purchases = sample["purchases"]
+    assert purchases["items"].dtype == np.int64
+    assert purchases["returned"].dtype == bool
+    assert pd.api.types.is_datetime64_any_dtype(purchases["timestamp"])
+    assert set(sample["customers"]["segment"].dropna()) <= set(tables["customers"]["segment"])
+    for name, table in sample.items():
+        pk = metadata.get_primary_key(name)
+        assert table[pk].tolist() == list(range(len(table))), "fresh integer keys 0..n-1"
+
+
+def test_same_seed_same_data_other_seed_other_data(fitted):
+    a, b, c = fitted.sample(seed=5), fitted.sample(seed=5), fitted.sample(seed=6)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name])
+    assert not a["purchases"].equals(c["purchases"])
+
+
+def test_scale_changes_the_number_of_sampled_components(fitted, demo):
+    tables, _ = demo
+    half, double = fitted.sample(seed=0, scale=0.5), fitted.sample(seed=0, scale=2.0)
+    assert len(half["stores"]) < len(tables["stores"]) < len(double["stores"])
+
+
+def test_saved_model_samples_identically_in_a_new_process(fitted, tmp_path):
+    fitted.save(tmp_path / "model")
+    assert not list((tmp_path / "model").glob("*.pkl")), "no pickle files"
+    expected = fitted.sample(seed=11)
+    script = textwrap.dedent(
+        f"""
+        from syntherela_rgcd import RGCD
+        sample = RGCD.load({str(tmp_path / 'model')!r}).sample(seed=11)
+        for name, table in sample.items():
+            table.to_csv({str(tmp_path)!r} + f"/{{name}}.csv", index=False)
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, capture_output=True)
+    for name, table in expected.items():
+        assert (tmp_path / f"{name}.csv").read_text() == table.to_csv(index=False), name
+
+
+def test_load_of_a_folder_without_model_is_a_clear_error(tmp_path):
+    with pytest.raises(DataError, match="rgcd.json"):
+        RGCD.load(tmp_path)
+
+
+def test_unknown_profile_and_bad_config_keys_are_named():
+    with pytest.raises(UnknownNameError, match="turbo"):
+        RGCD(profile="turbo")
+    with pytest.raises(DataError, match="epoch"):
+        RGCD(profile="smoke", config={"vae": {"epoch": 3}})
+
+
+def _awkward_database() -> tuple[dict, Metadata]:
+    """Key-only table with two FKs to one parent, constant and all-missing columns, a
+    single-row parent, a nullable FK; the single parent makes the FK graph a network."""
+    rng = np.random.default_rng(0)
+    n_parent, n_child = 40, 120
+    parent = pd.DataFrame(
+        {
+            "pid": np.arange(n_parent),
+            "const": pd.Series(["same"] * n_parent, dtype="category"),
+            "empty": np.full(n_parent, np.nan),
+            "value": rng.normal(size=n_parent),
+        }
+    )
+    solo = pd.DataFrame({"sid": [0], "label": pd.Series(["only"], dtype="category")})
+    fk = rng.integers(0, n_parent, n_child).astype(float)
+    fk[:10] = np.nan
+    child = pd.DataFrame(
+        {"cid": np.arange(n_child), "pid": fk, "sid": np.zeros(n_child, dtype=int), "amount": rng.gamma(2, size=n_child)}
+    )
+    link = pd.DataFrame({"a": rng.integers(0, n_parent, 60), "b": rng.integers(0, n_parent, 60)})
+    metadata = Metadata.load_from_dict(
+        {
+            "METADATA_SPEC_VERSION": "MULTI_TABLE_V1",
+            "tables": {
+                "parent": {"primary_key": "pid", "columns": {
+                    "pid": {"sdtype": "id"}, "const": {"sdtype": "categorical"},
+                    "empty": {"sdtype": "numerical"}, "value": {"sdtype": "numerical"}}},
+                "solo": {"primary_key": "sid", "columns": {"sid": {"sdtype": "id"}, "label": {"sdtype": "categorical"}}},
+                "child": {"primary_key": "cid", "columns": {
+                    "cid": {"sdtype": "id"}, "pid": {"sdtype": "id"}, "sid": {"sdtype": "id"},
+                    "amount": {"sdtype": "numerical"}}},
+                "link": {"columns": {"a": {"sdtype": "id"}, "b": {"sdtype": "id"}}},
+            },
+            "relationships": [
+                {"parent_table_name": "parent", "parent_primary_key": "pid", "child_table_name": "child", "child_foreign_key": "pid"},
+                {"parent_table_name": "solo", "parent_primary_key": "sid", "child_table_name": "child", "child_foreign_key": "sid"},
+                {"parent_table_name": "parent", "parent_primary_key": "pid", "child_table_name": "link", "child_foreign_key": "a"},
+                {"parent_table_name": "parent", "parent_primary_key": "pid", "child_table_name": "link", "child_foreign_key": "b"},
+            ],
+        }
+    )
+    return {"parent": parent, "solo": solo, "child": child, "link": link}, metadata
+
+
+def test_awkward_schema_key_only_constant_all_missing_single_row_nullable_fk(caplog):
+    tables, metadata = _awkward_database()
+    model = RGCD(profile="smoke", config=TINY, progress=False).fit(tables, metadata)
+    assert "link" not in model.modelled, "key-only tables are given by the structure"
+    with caplog.at_level("INFO"):
+        sample = model.sample(seed=0, scale=2.0)
+    assert any("keeping the original structure" in r.message for r in caplog.records), "network mode is logged"
+    _assert_valid(sample, tables, metadata)
+    assert len(sample["child"]) == len(tables["child"]), "network: original structure kept"
+    assert sample["parent"]["const"].eq("same").all()
+    assert sample["parent"]["empty"].isna().all()
+    assert sample["child"]["pid"].isna().sum() == 10, "null foreign keys stay null"
+    assert len(sample["solo"]) == 1 and sample["solo"]["label"].iloc[0] == "only"
