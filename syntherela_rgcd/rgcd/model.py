@@ -37,7 +37,7 @@ from .gnn import GNNConditioner, GNNConfig, train_gnn
 from .graph import build_graph, day_offsets
 from .schema import generation_order, id_columns
 from .structure import SampledStructure, StructureSampler
-from .training import resolve_device
+from .training import resolve_device, seed_everything
 from .vae import VAE, VAEConfig, train_vae
 
 logger = logging.getLogger(__name__)
@@ -121,6 +121,7 @@ class RGCD:
             self.encoders[table] = encoder
             x_num, x_cat = encoder.transform(tables[table])
             encoded[table] = (x_num, x_cat)
+            seed_everything(seed)  # initial weights are part of "same seed, same data"
             vae = VAEConfig.from_dict(self.config["vae"]).build(encoder.n_num, encoder.cardinalities)
             logger.info("%s: training VAE on %d rows x %d model columns", table, len(x_num),
                         encoder.n_num + len(encoder.cardinalities))
@@ -137,6 +138,7 @@ class RGCD:
             done = self.modelled[:index]
             graph = self._graph(real_keys, {t: node_features[t] for t in done}, self.positions)
             gnn_config = GNNConfig.from_dict(self.config["gnn"])
+            seed_everything(seed)
             gnn = GNNConditioner.for_graph(graph, {t: latents[t].shape[1] for t in latents}, gnn_config,
                                            position_tables=list(self.positions))
             logger.info("%s: training GNN (%d layers) on %d nodes", table, gnn_config.num_layers or len(self.order),
@@ -144,6 +146,7 @@ class RGCD:
             self.history[table]["gnn"] = train_gnn(gnn, graph, latents, table, gnn_config, self.device, seed, self.progress)
             with torch.no_grad():
                 h = gnn.cpu().eval().embed(graph)[table].float()
+            seed_everything(seed)
             diffusion = LatentDiffusion(latents[table].shape[1], h.shape[1],
                                         DiffusionConfig.from_dict(self.config["diffusion"]))
             logger.info("%s: training diffusion on %d latents of dim %d", table, len(h), latents[table].shape[1])

@@ -1,0 +1,466 @@
+"""One table between its DataFrame and the model space of RGCD's VAE (DESIGN.md §5, "Encoding").
+
+Model space is two matrices: ``x_num`` (float32, roughly standard normal per column) and
+``x_cat`` (int64 codes). Every non-id column of the table becomes one or more model columns:
+
+- categorical / boolean (and any other non-id sdtype): one categorical model column whose
+  codes are the observed values, with missing as one extra code;
+- numerical: one numerical model column, quantile-normalised to N(0, 1) so that skewed and
+  heavy-tailed columns look alike to the VAE; when the column has missing values a
+  missing-indicator categorical column is added and missing rows get the imputed value 0
+  (the paper's "factor missing": the model learns *whether* a value is there separately
+  from *what* it is);
+- datetime: numerical parts year, month, day (and hour, minute, second when the data has a
+  time of day), each handled like a numerical column, plus one indicator for NaT.
+
+A column with no observed value at all has nothing to learn and gets no model column; it is
+decoded as all-missing. Decoding clamps to the real value range and set of categories and
+restores the fitted dtypes, so whatever the generator outputs is a valid table.
+
+Round-trip accuracy (encode then decode the fitted data): categories, booleans, datetimes
+(to the second; sub-second parts are dropped) and missing patterns are exact. Numbers pass
+through float32 and the normal CDF: the column minimum and maximum come back exactly, other
+values within about 1e-5 of the gap between their neighbouring quantiles (below 1e-6 of the
+column's range on the SyntheRela datasets). Columns whose values all have at most 8 decimals
+(integers included) are rounded to that many decimals on decoding, which makes most of them
+exact and keeps generated values as "round" as the real ones.
+
+The fitted state is plain JSON (no pickle) so that saved models are portable and inspectable.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+from sklearn.preprocessing import QuantileTransformer
+
+from ..errors import DataError
+
+# sklearn's BOUNDS_THRESHOLD: probabilities are kept this far from 0 and 1 so that the
+# normal quantile stays finite (|z| <= 5.2).
+_BOUND = 1e-7
+_MAX_DECIMALS = 8
+_DATE_PARTS = ["year", "month", "day"]
+_TIME_PARTS = ["hour", "minute", "second"]
+
+
+def _python(value: Any) -> Any:
+    """A numpy scalar as the equivalent Python scalar, so that it survives ``json.dumps``."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _decimals(values: np.ndarray) -> int | None:
+    """The fewest decimals (at most 8) that represent every value exactly, else None."""
+    for decimals in range(_MAX_DECIMALS + 1):
+        if np.array_equal(np.round(values, decimals), values):
+            return decimals
+    return None
+
+
+class _QuantileNormal:
+    """One numerical model column: values mapped through their empirical quantiles to N(0, 1).
+
+    The quantiles come from sklearn's QuantileTransformer (fitted on all values, so the first
+    and last quantile are the exact minimum and maximum); the mapping itself is done here with
+    ``np.interp`` and the normal CDF so that the state is two plain lists.
+    """
+
+    def __init__(self, quantiles: np.ndarray, references: np.ndarray, decimals: int | None):
+        self.quantiles = np.asarray(quantiles, dtype=np.float64)
+        self.references = np.asarray(references, dtype=np.float64)
+        self.decimals = decimals
+
+    @classmethod
+    def fit(cls, values: np.ndarray) -> _QuantileNormal:
+        transformer = QuantileTransformer(
+            output_distribution="normal",
+            n_quantiles=min(1000, len(values)),
+            subsample=10**9,
+            random_state=0,
+        ).fit(values.reshape(-1, 1))
+        return cls(transformer.quantiles_[:, 0], transformer.references_, _decimals(values))
+
+    def forward(self, values: np.ndarray) -> np.ndarray:
+        q, r = self.quantiles, self.references
+        if q[0] == q[-1]:
+            return np.zeros(len(values))
+        # Interpolating up and down and averaging (as sklearn does) maps a value repeated over
+        # several quantiles to the middle of its probability range rather than to one end.
+        p = 0.5 * (np.interp(values, q, r) - np.interp(-values, -q[::-1], -r[::-1]))
+        return norm.ppf(np.clip(p, _BOUND, 1 - _BOUND))
+
+    def inverse(self, z: np.ndarray) -> np.ndarray:
+        p = norm.cdf(np.asarray(z, dtype=np.float64))
+        # Undo the clipping in `forward` so that the minimum and maximum come back exactly.
+        p[p < 2 * _BOUND] = 0.0
+        p[p > 1 - 2 * _BOUND] = 1.0
+        values = np.interp(p, self.references, self.quantiles)
+        return values if self.decimals is None else np.round(values, self.decimals)
+
+    def get_state(self) -> dict:
+        return {
+            "quantiles": self.quantiles.tolist(),
+            "references": self.references.tolist(),
+            "decimals": self.decimals,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict) -> _QuantileNormal:
+        return cls(state["quantiles"], state["references"], state["decimals"])
+
+
+class _CategoricalCodec:
+    """A categorical or boolean column: one code per observed value, missing as the last code."""
+
+    kind = "categorical"
+
+    def __init__(self, name: str, dtype: dict, categories: list, has_missing: bool):
+        self.name = name
+        self.dtype = dtype
+        self.categories = categories
+        self.has_missing = has_missing
+
+    @classmethod
+    def fit(cls, name: str, series: pd.Series) -> _CategoricalCodec:
+        observed = series.dropna()
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            dtype = {
+                "name": "category",
+                "categories": [_python(c) for c in series.dtype.categories],
+                "ordered": bool(series.dtype.ordered),
+            }
+            values = pd.Index(observed.cat.remove_unused_categories().cat.categories)
+        else:
+            dtype = {"name": str(series.dtype)}
+            values = pd.Index(pd.unique(observed))
+            try:
+                values = values.sort_values()
+            except TypeError:  # mixed types: keep the order of appearance
+                pass
+        categories = [_python(v) for v in values]
+        return cls(name, dtype, categories, has_missing=bool(categories) and bool(series.isna().any()))
+
+    @property
+    def n_num(self) -> int:
+        return 0
+
+    @property
+    def cardinalities(self) -> list[int]:
+        return [len(self.categories) + self.has_missing] if self.categories else []
+
+    def encode(self, series: pd.Series) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        if not self.categories:
+            return [], []
+        codes = pd.Categorical(series, categories=self.categories).codes.astype(np.int64)
+        missing = series.isna().to_numpy()
+        unknown = (codes < 0) & ~missing
+        if unknown.any() or (missing.any() and not self.has_missing):
+            bad = series[unknown | missing].unique()[:5]
+            raise DataError(f"column {self.name!r} has values not seen when fitting its encoder: {list(bad)}")
+        codes[missing] = len(self.categories)
+        return [], [codes]
+
+    def decode(self, num: list[np.ndarray], cat: list[np.ndarray], n: int) -> pd.Series:
+        if self.categories:
+            codes = np.clip(cat[0], 0, len(self.categories) - 1 + self.has_missing)
+            lookup = np.array(self.categories + [np.nan], dtype=object)
+            values = lookup[codes]
+        else:
+            values = np.full(n, np.nan, dtype=object)
+        if self.dtype["name"] == "category":
+            categorical = pd.Categorical(values, categories=self.dtype["categories"], ordered=self.dtype["ordered"])
+            return pd.Series(categorical, name=self.name)
+        return pd.Series(values, name=self.name, dtype=object).astype(self.dtype["name"])
+
+    def get_state(self) -> dict:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "dtype": self.dtype,
+            "categories": self.categories,
+            "has_missing": self.has_missing,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict) -> _CategoricalCodec:
+        return cls(state["name"], state["dtype"], state["categories"], state["has_missing"])
+
+
+class _PartsCodec:
+    """A column stored as numerical parts plus, when it has missing values, an indicator.
+
+    Subclasses say how a column splits into parts (``_split``) and how parts join back into a
+    column of the fitted dtype (``_join``); quantile normalisation, imputation and the
+    missing indicator are shared here.
+    """
+
+    kind: str
+
+    def __init__(self, name: str, dtype: str, part_names: list[str], parts: list[_QuantileNormal], has_missing: bool):
+        self.name = name
+        self.dtype = dtype
+        self.part_names = part_names
+        self.parts = parts
+        self.has_missing = has_missing
+
+    @classmethod
+    def fit(cls, name: str, series: pd.Series) -> _PartsCodec:
+        part_names = cls._part_names(series)
+        values = cls._split(series, part_names)
+        observed = ~np.isnan(values).any(axis=1)
+        parts = [_QuantileNormal.fit(values[observed, j]) for j in range(len(part_names))] if observed.any() else []
+        dtype = cls._output_dtype(series)
+        return cls(name, dtype, part_names, parts, has_missing=bool(parts) and not observed.all())
+
+    @property
+    def n_num(self) -> int:
+        return len(self.parts)
+
+    @property
+    def cardinalities(self) -> list[int]:
+        return [2] if self.has_missing else []
+
+    def encode(self, series: pd.Series) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        if not self.parts:
+            return [], []
+        values = self._split(series, self.part_names)
+        missing = np.isnan(values).any(axis=1)
+        if missing.any() and not self.has_missing:
+            raise DataError(f"column {self.name!r} has missing values but had none when its encoder was fitted")
+        num = []
+        for j, part in enumerate(self.parts):
+            z = part.forward(values[:, j])
+            z[missing] = 0.0  # impute the median; the indicator says the value is not there
+            num.append(z)
+        return num, ([missing.astype(np.int64)] if self.has_missing else [])
+
+    def decode(self, num: list[np.ndarray], cat: list[np.ndarray], n: int) -> pd.Series:
+        if not self.parts:
+            return self._join(np.zeros((n, len(self.part_names))), np.ones(n, dtype=bool))
+        values = np.column_stack([part.inverse(z) for part, z in zip(self.parts, num)])
+        missing = cat[0] == 1 if self.has_missing else np.zeros(n, dtype=bool)
+        return self._join(values, missing)
+
+    def get_state(self) -> dict:
+        return {
+            "kind": self.kind,
+            "name": self.name,
+            "dtype": self.dtype,
+            "part_names": self.part_names,
+            "parts": [part.get_state() for part in self.parts],
+            "has_missing": self.has_missing,
+        }
+
+    @classmethod
+    def from_state(cls, state: dict) -> _PartsCodec:
+        parts = [_QuantileNormal.from_state(part) for part in state["parts"]]
+        return cls(state["name"], state["dtype"], state["part_names"], parts, state["has_missing"])
+
+    @staticmethod
+    def _part_names(series: pd.Series) -> list[str]:
+        raise NotImplementedError
+
+    @staticmethod
+    def _split(series: pd.Series, part_names: list[str]) -> np.ndarray:
+        """(n, parts) float64, NaN in every part of a missing row."""
+        raise NotImplementedError
+
+    @staticmethod
+    def _output_dtype(series: pd.Series) -> str:
+        raise NotImplementedError
+
+    def _join(self, values: np.ndarray, missing: np.ndarray) -> pd.Series:
+        raise NotImplementedError
+
+
+class _NumericalCodec(_PartsCodec):
+    kind = "numerical"
+
+    @staticmethod
+    def _part_names(series: pd.Series) -> list[str]:
+        return ["value"]
+
+    @staticmethod
+    def _split(series: pd.Series, part_names: list[str]) -> np.ndarray:
+        numbers = pd.to_numeric(series, errors="coerce")
+        return numbers.to_numpy(dtype=np.float64, na_value=np.nan).reshape(-1, 1)
+
+    @staticmethod
+    def _output_dtype(series: pd.Series) -> str:
+        return str(series.dtype)
+
+    def _join(self, values: np.ndarray, missing: np.ndarray) -> pd.Series:
+        column = values[:, 0].copy()
+        column[missing] = np.nan
+        return pd.Series(column, name=self.name).astype(self.dtype)
+
+
+class _DatetimeCodec(_PartsCodec):
+    """Parts year, month, day (+ hour, minute, second); also remembers the real first and last
+    timestamp, because parts that are each within range can still combine to a date outside it."""
+
+    kind = "datetime"
+    bounds: list[str] | None = None
+
+    @classmethod
+    def fit(cls, name: str, series: pd.Series) -> _DatetimeCodec:
+        codec = super().fit(name, series)
+        stamps = _as_datetime(series).dropna()
+        codec.bounds = [str(stamps.min()), str(stamps.max())] if len(stamps) else None
+        return codec
+
+    def get_state(self) -> dict:
+        return {**super().get_state(), "bounds": self.bounds}
+
+    @classmethod
+    def from_state(cls, state: dict) -> _DatetimeCodec:
+        codec = super().from_state(state)
+        codec.bounds = state["bounds"]
+        return codec
+
+    @staticmethod
+    def _part_names(series: pd.Series) -> list[str]:
+        stamps = _as_datetime(series).dropna()
+        has_time = bool(stamps.dt.hour.any() or stamps.dt.minute.any() or stamps.dt.second.any())
+        return _DATE_PARTS + _TIME_PARTS if has_time else list(_DATE_PARTS)
+
+    @staticmethod
+    def _split(series: pd.Series, part_names: list[str]) -> np.ndarray:
+        stamps = _as_datetime(series)
+        parts = [getattr(stamps.dt, part).to_numpy(dtype=np.float64, na_value=np.nan) for part in part_names]
+        return np.column_stack(parts)
+
+    @staticmethod
+    def _output_dtype(series: pd.Series) -> str:
+        return str(series.dtype) if pd.api.types.is_datetime64_dtype(series.dtype) else "datetime64[ns]"
+
+    def _join(self, values: np.ndarray, missing: np.ndarray) -> pd.Series:
+        out = pd.Series(pd.NaT, index=pd.RangeIndex(len(values)), dtype=self.dtype, name=self.name)
+        present = ~missing
+        if present.any():
+            # Parts come back rounded and within their real ranges, but their combination can
+            # still be impossible (31 February), so the day is clamped to the month's length.
+            parts = pd.DataFrame(values[present].astype(np.int64), columns=self.part_names)
+            first_of_month = pd.to_datetime(parts[["year", "month"]].assign(day=1))
+            parts["day"] = np.minimum(parts["day"].to_numpy(), first_of_month.dt.days_in_month.to_numpy())
+            stamps = pd.to_datetime(parts).clip(pd.Timestamp(self.bounds[0]), pd.Timestamp(self.bounds[1]))
+            out[present] = stamps.to_numpy()
+        return out
+
+
+def _as_datetime(series: pd.Series) -> pd.Series:
+    """Timestamps of ``series`` (parsed if needed); time zones are dropped (local wall time)."""
+    stamps = series if pd.api.types.is_datetime64_any_dtype(series.dtype) else pd.to_datetime(series, errors="coerce")
+    return stamps.dt.tz_localize(None) if stamps.dt.tz is not None else stamps
+
+
+_CODECS = {codec.kind: codec for codec in (_CategoricalCodec, _NumericalCodec, _DatetimeCodec)}
+
+
+class TableEncoder:
+    """Maps one table between a DataFrame and the VAE's model space (see the module docstring).
+
+    After :meth:`fit`: ``columns`` are the non-id columns in the DataFrame's order (what
+    :meth:`inverse_transform` returns), ``n_num`` and ``cardinalities`` describe model space,
+    and ``is_empty`` says there is nothing to model (no non-id column, or only all-missing ones).
+    """
+
+    def __init__(self) -> None:
+        self.codecs: list[_CategoricalCodec | _PartsCodec] = []
+        self._num_mean = np.zeros(0)
+        self._num_std = np.ones(0)
+
+    def fit(self, df: pd.DataFrame, columns_meta: dict[str, dict]) -> TableEncoder:
+        """Learn every non-id column of ``df`` that ``columns_meta`` (SDV column metadata) describes."""
+        self.codecs = []
+        for name in df.columns:
+            sdtype = columns_meta[name].get("sdtype") if name in columns_meta else "id"
+            if sdtype == "id":
+                continue
+            kind = sdtype if sdtype in ("numerical", "datetime") else "categorical"
+            self.codecs.append(_CODECS[kind].fit(name, df[name]))
+        x_num, _ = self.transform(df)
+        # Statistics for the GNN node features; a constant column keeps scale 1.
+        self._num_mean = x_num.mean(axis=0).astype(np.float64) if len(x_num) else np.zeros(self.n_num)
+        std = x_num.std(axis=0).astype(np.float64) if len(x_num) else np.ones(self.n_num)
+        self._num_std = np.where(std > 1e-8, std, 1.0)
+        return self
+
+    @property
+    def columns(self) -> list[str]:
+        return [codec.name for codec in self.codecs]
+
+    @property
+    def n_num(self) -> int:
+        return sum(codec.n_num for codec in self.codecs)
+
+    @property
+    def cardinalities(self) -> list[int]:
+        return [card for codec in self.codecs for card in codec.cardinalities]
+
+    @property
+    def is_empty(self) -> bool:
+        return self.n_num == 0 and not self.cardinalities
+
+    @property
+    def node_feature_dim(self) -> int:
+        return self.n_num + sum(self.cardinalities)
+
+    def transform(self, df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """``df`` -> (x_num (n, n_num) float32, x_cat (n, n_cat) int64)."""
+        n = len(df)
+        num: list[np.ndarray] = []
+        cat: list[np.ndarray] = []
+        for codec in self.codecs:
+            codec_num, codec_cat = codec.encode(df[codec.name])
+            num += codec_num
+            cat += codec_cat
+        x_num = np.column_stack(num).astype(np.float32) if num else np.zeros((n, 0), dtype=np.float32)
+        x_cat = np.column_stack(cat).astype(np.int64) if cat else np.zeros((n, 0), dtype=np.int64)
+        return x_num, x_cat
+
+    def inverse_transform(self, x_num: np.ndarray, x_cat: np.ndarray) -> pd.DataFrame:
+        """Model space -> DataFrame with exactly ``columns``, fitted dtypes and real value ranges."""
+        x_num = np.asarray(x_num, dtype=np.float64)
+        x_cat = np.asarray(x_cat, dtype=np.int64)
+        n = len(x_num)
+        out: dict[str, pd.Series] = {}
+        i_num = i_cat = 0
+        for codec in self.codecs:
+            k_num, k_cat = codec.n_num, len(codec.cardinalities)
+            num = [x_num[:, i_num + j] for j in range(k_num)]
+            cat = [x_cat[:, i_cat + j] for j in range(k_cat)]
+            out[codec.name] = codec.decode(num, cat, n)
+            i_num += k_num
+            i_cat += k_cat
+        return pd.DataFrame(out, index=pd.RangeIndex(n), columns=self.columns)
+
+    def node_features(self, x_num: np.ndarray, x_cat: np.ndarray) -> np.ndarray:
+        """GNN node features: numerical model columns standardised, categorical ones one-hot."""
+        x_cat = np.asarray(x_cat)
+        features = np.zeros((len(x_cat), self.node_feature_dim), dtype=np.float32)
+        features[:, : self.n_num] = (np.asarray(x_num, dtype=np.float64) - self._num_mean) / self._num_std
+        rows, offset = np.arange(len(x_cat)), self.n_num
+        for j, card in enumerate(self.cardinalities):
+            features[rows, offset + np.clip(x_cat[:, j], 0, card - 1)] = 1.0
+            offset += card
+        return features
+
+    def get_state(self) -> dict:
+        """A JSON-serialisable description of the fitted encoder."""
+        return {
+            "codecs": [codec.get_state() for codec in self.codecs],
+            "num_mean": self._num_mean.tolist(),
+            "num_std": self._num_std.tolist(),
+        }
+
+    @classmethod
+    def from_state(cls, state: dict) -> TableEncoder:
+        encoder = cls()
+        encoder.codecs = [_CODECS[codec["kind"]].from_state(codec) for codec in state["codecs"]]
+        encoder._num_mean = np.asarray(state["num_mean"], dtype=np.float64)
+        encoder._num_std = np.asarray(state["num_std"], dtype=np.float64)
+        return encoder

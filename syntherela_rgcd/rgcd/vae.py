@@ -1,0 +1,245 @@
+"""TabSyn-style transformer VAE: one table row <-> a flat latent vector (DESIGN.md §5, "VAE").
+
+Each model column of a row (see ``encoding.TableEncoder``) becomes a token of ``d_token``
+values; a transformer encoder gives every token a Gaussian posterior and a transformer
+decoder reconstructs each column from its own token. A row's latent is the posterior mean
+of its column tokens, flattened, which gives the diffusion model one fixed-size continuous
+vector per row whatever mix of numerical and categorical columns the table has.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from .training import EarlyStopping, EpochProgress, TimeBudget, make_generator, minibatches, seed_everything
+
+# Rows per forward pass in the inference helpers, to bound memory on big tables.
+_CHUNK = 16384
+
+
+class Tokenizer(nn.Module):
+    """Row -> tokens: [CLS], one per numerical column (a learned vector scaled by the value,
+    plus a bias) and one per categorical column (an embedding plus a bias).
+    Output shape (n, 1 + n_num + n_cat, d_token)."""
+
+    def __init__(self, n_num: int, cardinalities: list[int], d_token: int):
+        super().__init__()
+        self.d_token = d_token
+        # Row 0 is the [CLS] token: a numerical token whose "value" is always 1.
+        self.weight = nn.Parameter(torch.empty(n_num + 1, d_token))
+        self.bias = nn.Parameter(torch.empty(n_num + len(cardinalities), d_token))
+        nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        nn.init.kaiming_uniform_(self.bias, a=math.sqrt(5))
+        self.embedding = nn.Embedding(sum(cardinalities), d_token) if cardinalities else None
+        if self.embedding is not None:
+            nn.init.kaiming_uniform_(self.embedding.weight, a=math.sqrt(5))
+        # All categorical columns share one embedding table; each column's codes are shifted.
+        offsets = torch.tensor([0] + list(cardinalities[:-1]), dtype=torch.long).cumsum(0)
+        self.register_buffer("offsets", offsets[: len(cardinalities)])
+
+    def forward(self, x_num: Tensor, x_cat: Tensor) -> Tensor:
+        ones = torch.ones(len(x_num), 1, dtype=self.weight.dtype, device=self.weight.device)
+        tokens = self.weight[None] * torch.cat([ones, x_num], dim=1)[:, :, None]
+        if self.embedding is not None:
+            tokens = torch.cat([tokens, self.embedding(x_cat + self.offsets[None])], dim=1)
+        bias = torch.cat([self.bias.new_zeros(1, self.d_token), self.bias])
+        return tokens + bias[None]
+
+
+def _transformer(d_token: int, n_layers: int, hidden: int, n_heads: int) -> nn.TransformerEncoder:
+    layer = nn.TransformerEncoderLayer(d_token, n_heads, dim_feedforward=hidden, dropout=0.0, batch_first=True)
+    return nn.TransformerEncoder(layer, n_layers, enable_nested_tensor=False)
+
+
+class VAE(nn.Module):
+    """Tokenizer + transformer encoder (separate mean and log-variance stacks, as in TabSyn)
+    + transformer decoder with one linear head per column (softmax logits for categoricals)."""
+
+    def __init__(
+        self,
+        n_num: int,
+        cardinalities: list[int],
+        d_token: int = 4,
+        n_layers: int = 2,
+        hidden: int = 128,
+        n_heads: int = 1,
+    ):
+        super().__init__()
+        if n_num + len(cardinalities) == 0:
+            raise ValueError("a VAE needs at least one numerical or categorical column")
+        self.n_num = n_num
+        self.cardinalities = list(cardinalities)
+        self.d_token = d_token
+        self.tokenizer = Tokenizer(n_num, self.cardinalities, d_token)
+        # Each stack ends in a linear layer so that mean and log-variance are not confined to
+        # the output of a layer norm.
+        self.encoder_mu = nn.Sequential(_transformer(d_token, n_layers, hidden, n_heads), nn.Linear(d_token, d_token))
+        self.encoder_logvar = nn.Sequential(
+            _transformer(d_token, n_layers, hidden, n_heads), nn.Linear(d_token, d_token)
+        )
+        self.decoder = _transformer(d_token, n_layers, hidden, n_heads)
+        self.num_weight = nn.Parameter(torch.empty(n_num, d_token))
+        self.num_bias = nn.Parameter(torch.zeros(n_num))
+        if n_num:
+            nn.init.xavier_uniform_(self.num_weight)
+        self.cat_heads = nn.ModuleList(nn.Linear(d_token, card) for card in self.cardinalities)
+
+    @property
+    def latent_dim(self) -> int:
+        return (self.n_num + len(self.cardinalities)) * self.d_token
+
+    def forward(self, x_num: Tensor, x_cat: Tensor) -> tuple[Tensor, list[Tensor], Tensor, Tensor]:
+        """Reconstruction of a batch through a sampled latent.
+
+        Returns (recon_num (n, n_num), one logits tensor per categorical column, mu, logvar);
+        mu and logvar have shape (n, 1 + n_num + n_cat, d_token), the [CLS] token first.
+        """
+        tokens = self.tokenizer(x_num, x_cat)
+        mu, logvar = self.encoder_mu(tokens), self.encoder_logvar(tokens)
+        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
+        recon_num, cat_logits = self._reconstruct(z[:, 1:])
+        return recon_num, cat_logits, mu, logvar
+
+    @torch.no_grad()
+    def encode(self, x_num: Tensor | np.ndarray, x_cat: Tensor | np.ndarray) -> Tensor:
+        """Latents (n, latent_dim): the posterior mean of the column tokens, [CLS] left out."""
+        device = self.num_bias.device
+        x_num = torch.as_tensor(x_num, dtype=torch.float32, device=device)
+        x_cat = torch.as_tensor(x_cat, dtype=torch.long, device=device)
+        chunks = [
+            self.encoder_mu(self.tokenizer(num, cat))[:, 1:].flatten(1)
+            for num, cat in zip(x_num.split(_CHUNK), x_cat.split(_CHUNK))
+        ]
+        return torch.cat(chunks)
+
+    @torch.no_grad()
+    def decode(self, z: Tensor | np.ndarray) -> tuple[Tensor, Tensor]:
+        """Latents (n, latent_dim) -> (x_num (n, n_num), x_cat (n, n_cat) most likely codes)."""
+        z = torch.as_tensor(z, dtype=torch.float32, device=self.num_bias.device)
+        tokens = z.reshape(len(z), self.n_num + len(self.cardinalities), self.d_token)
+        nums, cats = [], []
+        for chunk in tokens.split(_CHUNK):
+            recon_num, cat_logits = self._reconstruct(chunk)
+            nums.append(recon_num)
+            codes = [logits.argmax(dim=1) for logits in cat_logits]
+            cats.append(torch.stack(codes, dim=1) if codes else chunk.new_zeros(len(chunk), 0, dtype=torch.long))
+        return torch.cat(nums), torch.cat(cats)
+
+    def _reconstruct(self, tokens: Tensor) -> tuple[Tensor, list[Tensor]]:
+        """Column tokens (no [CLS]) -> numerical values and categorical logits."""
+        h = self.decoder(tokens)
+        recon_num = (h[:, : self.n_num] * self.num_weight[None]).sum(-1) + self.num_bias
+        cat_logits = [head(h[:, self.n_num + j]) for j, head in enumerate(self.cat_heads)]
+        return recon_num, cat_logits
+
+
+@dataclass
+class VAEConfig:
+    """VAE hyper-parameters; the defaults are the paper's (Table 4)."""
+
+    epochs: int = 4000
+    batch_size: int = 4096
+    lr: float = 1e-3
+    beta_max: float = 1e-2
+    beta_min: float = 1e-5
+    beta_decay: float = 0.7
+    beta_patience: int = 10
+    d_token: int = 4
+    n_layers: int = 2
+    hidden: int = 128
+    n_heads: int = 1
+    early_stop_patience: int | None = None
+    time_budget: float | None = None
+
+    @classmethod
+    def from_dict(cls, values: dict) -> VAEConfig:
+        """Build from a profile section; keys meant for other components are ignored."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in values.items() if key in names})
+
+    def build(self, n_num: int, cardinalities: list[int]) -> VAE:
+        return VAE(n_num, cardinalities, self.d_token, self.n_layers, self.hidden, self.n_heads)
+
+
+def reconstruction_loss(recon_num: Tensor, cat_logits: list[Tensor], x_num: Tensor, x_cat: Tensor) -> Tensor:
+    """MSE over numerical columns plus the mean cross-entropy over categorical columns."""
+    loss = F.mse_loss(recon_num, x_num) if x_num.shape[1] else recon_num.new_zeros(())
+    if cat_logits:
+        loss = loss + sum(F.cross_entropy(logits, x_cat[:, j]) for j, logits in enumerate(cat_logits)) / len(cat_logits)
+    return loss
+
+
+def kl_divergence(mu: Tensor, logvar: Tensor) -> Tensor:
+    """KL(q(z|x) || N(0, I)), averaged over rows, tokens and token dimensions."""
+    return -0.5 * torch.mean(1 + logvar - mu.pow(2) - logvar.exp())
+
+
+def train_vae(
+    vae: VAE,
+    x_num: np.ndarray,
+    x_cat: np.ndarray,
+    config: VAEConfig,
+    device: torch.device,
+    seed: int,
+    progress: bool = True,
+) -> dict:
+    """Fit ``vae`` on a table in model space; keeps the weights with the best reconstruction.
+
+    Beta (the KL weight) starts at ``beta_max`` and shrinks by ``beta_decay`` after every
+    ``beta_patience`` epochs without improvement, down to ``beta_min``: a strong prior early
+    keeps the latent space smooth, a weak one late lets reconstruction become sharp.
+    Returns a history dict (epochs, best_loss, best_epoch, final beta, seconds, stop reason).
+    """
+    seed_everything(seed)
+    vae.to(device)
+    num = torch.as_tensor(x_num, dtype=torch.float32, device=device)
+    cat = torch.as_tensor(x_cat, dtype=torch.long, device=device)
+    optimizer = torch.optim.Adam(vae.parameters(), lr=config.lr)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.95, patience=10)
+    stopping = EarlyStopping(patience=config.early_stop_patience)
+    budget = TimeBudget(config.time_budget)
+    bar = EpochProgress(config.epochs, "VAE", disable=not progress)
+    generator = make_generator(seed)
+    beta = config.beta_max
+    epochs_run, reason = 0, "all epochs"
+    for epoch in range(config.epochs):
+        vae.train()
+        recon_sum = 0.0
+        for idx in minibatches(len(num), config.batch_size, generator):
+            recon_num, cat_logits, mu, logvar = vae(num[idx], cat[idx])
+            recon = reconstruction_loss(recon_num, cat_logits, num[idx], cat[idx])
+            loss = recon + beta * kl_divergence(mu, logvar)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            recon_sum += recon.item() * len(idx)
+        recon_epoch = recon_sum / max(len(num), 1)
+        scheduler.step(recon_epoch)
+        epochs_run = epoch + 1
+        stop = stopping.step(recon_epoch, vae, epoch)
+        if stopping.bad_epochs and stopping.bad_epochs % config.beta_patience == 0:
+            beta = max(beta * config.beta_decay, config.beta_min)
+        bar.update(recon=recon_epoch, beta=beta)
+        if stop:
+            reason = "early stop"
+            break
+        if budget.exhausted():
+            reason = "time budget spent"
+            break
+    bar.close(stopping, reason)
+    stopping.restore(vae)
+    vae.eval()
+    return {
+        "epochs": epochs_run,
+        "best_loss": stopping.best_loss,
+        "best_epoch": stopping.best_epoch,
+        "beta": beta,
+        "seconds": budget.elapsed,
+        "stopped": reason,
+    }

@@ -1,0 +1,213 @@
+"""TableEncoder: exact round trips, valid decoding of arbitrary model values, JSON state."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from syntherela_rgcd.errors import DataError
+from syntherela_rgcd.rgcd.encoding import TableEncoder
+
+N = 60
+
+META = {
+    "id": {"sdtype": "id"},
+    "count": {"sdtype": "numerical"},
+    "price": {"sdtype": "numerical"},
+    "ratio": {"sdtype": "numerical"},
+    "colour": {"sdtype": "categorical"},
+    "level": {"sdtype": "categorical"},
+    "flag": {"sdtype": "boolean"},
+    "day": {"sdtype": "datetime", "datetime_format": "%Y-%m-%d"},
+    "stamp": {"sdtype": "datetime", "datetime_format": "%Y-%m-%d %H:%M:%S"},
+    "const": {"sdtype": "numerical"},
+    "empty_num": {"sdtype": "numerical"},
+    "empty_cat": {"sdtype": "categorical"},
+}
+
+
+def mixed_frame(n: int = N, seed: int = 0) -> pd.DataFrame:
+    """Every column kind the encoder handles, including the awkward ones."""
+    rng = np.random.default_rng(seed)
+    price = np.round(rng.lognormal(3, 1, n), 2)
+    price[rng.random(n) < 0.2] = np.nan
+    colour = pd.Categorical(rng.choice(["red", "green", "blue"], n), categories=["blue", "green", "red", "unused"])
+    colour[rng.random(n) < 0.15] = np.nan
+    day = pd.Timestamp("2020-01-01") + pd.to_timedelta(rng.integers(0, 90, n), unit="D")
+    stamp = pd.Series(pd.Timestamp("2021-06-01") + pd.to_timedelta(rng.integers(0, 10**7, n), unit="s"))
+    stamp[rng.random(n) < 0.2] = pd.NaT
+    return pd.DataFrame(
+        {
+            "id": np.arange(n),
+            "count": rng.poisson(4, n).astype(np.int64),
+            "extra": rng.normal(size=n),  # not in the metadata: ignored
+            "price": price,
+            "ratio": rng.normal(size=n),
+            "colour": colour,
+            "level": rng.integers(1, 4, n).astype(np.int64),
+            "flag": rng.random(n) < 0.3,
+            "day": day,
+            "stamp": stamp,
+            "const": np.full(n, 7.5),
+            "empty_num": np.full(n, np.nan),
+            "empty_cat": pd.Series([None] * n, dtype=object),
+        }
+    )
+
+
+def assert_round_trip(df: pd.DataFrame, decoded: pd.DataFrame, inexact: tuple[str, ...] = ()) -> None:
+    expected = df[list(decoded.columns)].reset_index(drop=True)
+    exact = [c for c in decoded.columns if c not in inexact]
+    pd.testing.assert_frame_equal(decoded[exact], expected[exact], check_exact=True)
+    for column in inexact:
+        real, back = expected[column].to_numpy(float), decoded[column].to_numpy(float)
+        np.testing.assert_array_equal(np.isnan(real), np.isnan(back))
+        scale = np.nanmax(real) - np.nanmin(real)
+        np.testing.assert_allclose(back, real, rtol=0, atol=1e-6 * scale)
+
+
+@pytest.fixture(scope="module")
+def frame() -> pd.DataFrame:
+    return mixed_frame()
+
+
+@pytest.fixture(scope="module")
+def encoder(frame: pd.DataFrame) -> TableEncoder:
+    return TableEncoder().fit(frame, META)
+
+
+def test_model_space_layout(encoder: TableEncoder, frame: pd.DataFrame) -> None:
+    assert encoder.columns == [c for c in frame.columns if c not in ("id", "extra")]
+    # count, price, ratio, day (3 parts), stamp (6 parts), const; all-missing columns get none.
+    assert encoder.n_num == 13
+    # price missing, colour (3 + missing), level, flag, stamp missing.
+    assert encoder.cardinalities == [2, 4, 3, 2, 2]
+    assert not encoder.is_empty
+    x_num, x_cat = encoder.transform(frame)
+    assert x_num.shape == (N, 13) and x_num.dtype == np.float32
+    assert x_cat.shape == (N, 5) and x_cat.dtype == np.int64
+    assert np.isfinite(x_num).all()
+    assert (x_cat < np.array(encoder.cardinalities)).all() and (x_cat >= 0).all()
+
+
+def test_round_trip_is_exact(encoder: TableEncoder, frame: pd.DataFrame) -> None:
+    decoded = encoder.inverse_transform(*encoder.transform(frame.set_axis(np.arange(N)[::-1] * 3)))
+    assert list(decoded.columns) == encoder.columns
+    # `ratio` has full float precision, so float32 model space costs it a little.
+    assert_round_trip(frame, decoded, inexact=("ratio",))
+    assert decoded["colour"].dtype == frame["colour"].dtype  # same category set, unused one included
+    assert decoded["empty_num"].isna().all() and decoded["empty_cat"].isna().all()
+
+
+def test_state_survives_json(encoder: TableEncoder, frame: pd.DataFrame) -> None:
+    restored = TableEncoder.from_state(json.loads(json.dumps(encoder.get_state(), allow_nan=False)))
+    x_num, x_cat = encoder.transform(frame)
+    r_num, r_cat = restored.transform(frame)
+    np.testing.assert_array_equal(r_num, x_num)
+    np.testing.assert_array_equal(r_cat, x_cat)
+    pd.testing.assert_frame_equal(restored.inverse_transform(x_num, x_cat), encoder.inverse_transform(x_num, x_cat))
+    np.testing.assert_array_equal(restored.node_features(x_num, x_cat), encoder.node_features(x_num, x_cat))
+    assert (restored.n_num, restored.cardinalities, restored.columns) == (
+        encoder.n_num,
+        encoder.cardinalities,
+        encoder.columns,
+    )
+
+
+def test_any_model_values_decode_to_a_valid_table(encoder: TableEncoder, frame: pd.DataFrame) -> None:
+    rng = np.random.default_rng(1)
+    x_num = rng.normal(scale=4.0, size=(500, encoder.n_num)).astype(np.float32)
+    x_cat = rng.integers(-3, 10, size=(500, len(encoder.cardinalities)))
+    out = encoder.inverse_transform(x_num, x_cat)
+    pd.testing.assert_series_equal(out.dtypes, frame[encoder.columns].dtypes)
+    assert set(out["colour"].dropna()) <= {"red", "green", "blue"}
+    assert set(out["level"]) <= set(frame["level"])
+    for column in ("count", "price", "ratio", "day", "stamp"):
+        real = frame[column].dropna()
+        assert out[column].dropna().between(real.min(), real.max()).all(), column
+    assert (out["count"] == out["count"].round()).all()
+    assert out["price"].dropna().round(2).eq(out["price"].dropna()).all()
+    assert (out["day"] == out["day"].dt.normalize()).all()  # no time of day invented
+    assert out["price"].isna().any() and out["stamp"].isna().any()
+    assert out["day"].notna().all() and (out["const"] == 7.5).all()
+
+
+def test_impossible_dates_are_clamped() -> None:
+    df = pd.DataFrame({"d": pd.to_datetime(["2021-01-31", "2021-02-01", "2021-03-15"])})
+    encoder = TableEncoder().fit(df, {"d": {"sdtype": "datetime"}})
+    x_num, x_cat = encoder.transform(df)
+    x_num[:, 1] = x_num[1, 1]  # every row in February ...
+    x_num[:, 2] = x_num[0, 2]  # ... on day 31
+    out = encoder.inverse_transform(x_num, x_cat)
+    assert (out["d"] == pd.Timestamp("2021-02-28")).all()
+
+
+def test_one_row_table() -> None:
+    df = mixed_frame(n=1, seed=3)
+    encoder = TableEncoder().fit(df, META)
+    decoded = encoder.inverse_transform(*encoder.transform(df))
+    assert_round_trip(df, decoded)
+
+
+def test_key_only_table_is_empty() -> None:
+    df = pd.DataFrame({"id": [1, 2, 3], "parent_id": [0, 0, 1]})
+    encoder = TableEncoder().fit(df, {"id": {"sdtype": "id"}, "parent_id": {"sdtype": "id"}})
+    assert encoder.is_empty and encoder.columns == [] and encoder.n_num == 0 and encoder.cardinalities == []
+    x_num, x_cat = encoder.transform(df)
+    assert x_num.shape == (3, 0) and x_cat.shape == (3, 0)
+    assert encoder.inverse_transform(x_num, x_cat).shape == (3, 0)
+    assert encoder.node_features(x_num, x_cat).shape == (3, 0) and encoder.node_feature_dim == 0
+
+
+def test_node_features(encoder: TableEncoder, frame: pd.DataFrame) -> None:
+    x_num, x_cat = encoder.transform(frame)
+    features = encoder.node_features(x_num, x_cat)
+    assert features.shape == (N, encoder.node_feature_dim) and features.dtype == np.float32
+    assert encoder.node_feature_dim == encoder.n_num + sum(encoder.cardinalities)
+    np.testing.assert_allclose(features[:, : encoder.n_num].mean(axis=0), 0.0, atol=1e-5)
+    one_hot = features[:, encoder.n_num :]
+    assert set(np.unique(one_hot)) <= {0.0, 1.0}
+    assert (one_hot.sum(axis=1) == len(encoder.cardinalities)).all()
+
+
+def test_unseen_values_are_rejected(encoder: TableEncoder, frame: pd.DataFrame) -> None:
+    unseen = frame.copy()
+    unseen["level"] = 99
+    with pytest.raises(DataError, match="level"):
+        encoder.transform(unseen)
+    missing = frame.copy()
+    missing["count"] = missing["count"].astype(float)
+    missing.loc[0, "count"] = np.nan
+    with pytest.raises(DataError, match="count"):
+        encoder.transform(missing)
+
+
+def _shared_original() -> Path:
+    env = os.environ.get("SYNTHERELA_SHARED_DATA")
+    if env:
+        root = Path(env)
+        return root / "original" if (root / "original").is_dir() else root
+    return Path(__file__).resolve().parents[2].parent / "shared" / "data" / "original"
+
+
+@pytest.mark.filterwarnings("ignore:The metadata lists columns in a different order")
+def test_real_airbnb_users_round_trip() -> None:
+    path = _shared_original() / "airbnb-simplified_subsampled"
+    if not (path / "metadata.json").exists():
+        pytest.skip(f"shared benchmark data not found at {path}")
+    from syntherela.data import load_tables, remove_sdv_columns
+    from syntherela.metadata import Metadata
+
+    metadata = Metadata.load_from_json(path / "metadata.json")
+    tables, metadata = remove_sdv_columns(load_tables(path, metadata), metadata)
+    users = tables["users"]
+    encoder = TableEncoder().fit(users, metadata.tables["users"].columns)
+    state = json.loads(json.dumps(encoder.get_state()))
+    decoded = TableEncoder.from_state(state).inverse_transform(*encoder.transform(users))
+    assert len(users) == 10_000 and "id" not in decoded.columns
+    assert_round_trip(users, decoded)
