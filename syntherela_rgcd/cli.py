@@ -112,9 +112,9 @@ def list_command(what: str, data_dir: str | None) -> None:
 @quiet_option
 def run(quiet: bool, config_file: str | None, **options) -> None:
     """Fit a method on a dataset, sample, write the synthetic tables and score them."""
+    _setup_logging(quiet)  # before the imports: tqdm reads TQDM_DISABLE when it is first imported
     from .runner import RunOptions, run as run_method
 
-    _setup_logging(quiet)
     result = run_method(RunOptions(quiet=quiet, config_file=config_file, **options))
     click.echo(format_summary(result.summary))
     click.echo(f"synthetic data: {result.synthetic_dir}\nresults: {result.results_dir}")
@@ -130,9 +130,9 @@ def run(quiet: bool, config_file: str | None, **options) -> None:
 @quiet_option
 def evaluate(quiet: bool, **options) -> None:
     """Score synthetic data already on disk in SyntheRela's layout."""
+    _setup_logging(quiet)  # before the imports: tqdm reads TQDM_DISABLE when it is first imported
     from .runner import evaluate as evaluate_runs
 
-    _setup_logging(quiet)
     for result in evaluate_runs(**options):
         click.echo(format_summary(result.summary))
 
@@ -144,11 +144,11 @@ def evaluate(quiet: bool, **options) -> None:
 @quiet_option
 def download(dataset: str, url: str | None, data_dir: str | None, quiet: bool) -> None:
     """Fetch a dataset archive and unpack it into <data-dir>/original/."""
+    _setup_logging(quiet)  # before the imports: tqdm reads TQDM_DISABLE when it is first imported
     from .datasets import canonical_name, resolve_data_dir
     from .download import download as fetch_dataset
     from .plugins import build_registry
 
-    _setup_logging(quiet)
     registry = build_registry()
     root = resolve_data_dir(data_dir)
     name = canonical_name(dataset, registry.datasets, root)

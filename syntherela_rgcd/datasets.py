@@ -100,11 +100,12 @@ def dataset_dir(data_dir: Path, name: str) -> Path:
 
 
 def datasets_on_disk(data_dir: Path) -> list[str]:
-    """Folders under ``<data_dir>/original`` that hold a ``metadata.json``."""
+    """Folders under ``<data_dir>/original`` that hold a ``metadata.json`` (hidden ones are the
+    staging folders of an unfinished write or download, not datasets)."""
     root = original_dir(data_dir)
     if not root.is_dir():
         return []
-    return sorted(p.name for p in root.iterdir() if (p / "metadata.json").is_file())
+    return sorted(p.name for p in root.iterdir() if not p.name.startswith(".") and (p / "metadata.json").is_file())
 
 
 def canonical_name(name: str, catalogue: dict[str, DatasetSpec], data_dir: Path) -> str:
@@ -163,14 +164,16 @@ def load_metadata(path: Path, dataset: str) -> Metadata:
     if not meta_file.is_file():
         raise DataError(f"dataset {dataset!r}: no metadata.json in {path}")
     try:
-        json.loads(meta_file.read_text())
-    except json.JSONDecodeError as exc:
+        json.loads(meta_file.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataError(f"dataset {dataset!r}: metadata.json is not valid JSON ({exc})") from None
     try:
         metadata = Metadata(dataset_name=dataset).load_from_json(meta_file)
         metadata.validate()
     except Exception as exc:
         raise DataError(f"dataset {dataset!r}: invalid metadata.json: {_first_line(exc)}") from None
+    if not metadata.tables:
+        raise DataError(f"dataset {dataset!r}: metadata.json defines no tables")
     return metadata
 
 
@@ -206,7 +209,7 @@ def check_files(path: Path, metadata: Metadata, dataset: str) -> None:
         csv_file = path / f"{table}.csv"
         if not csv_file.is_file():
             raise DataError(f"dataset {dataset!r}: table {table!r} has no {csv_file.name} in {path}")
-        with open(csv_file, newline="") as handle:
+        with open(csv_file, newline="", encoding="utf-8-sig") as handle:  # pandas skips a BOM too
             header = next(csv.reader(handle), [])
         missing = [c for c in table_meta.columns if c not in header]
         if missing:
@@ -240,9 +243,16 @@ def dataset_stats(tables: Tables) -> tuple[int, int]:
 
 
 def _first_line(exc: BaseException) -> str:
+    """The message on one line. SDV's messages open with short headers ("The metadata is not
+    valid", "Relationships:") before the line naming the culprit: keep lines up to ~120 chars."""
     text = str(exc).strip() or type(exc).__name__
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    return " ".join(lines[:2]) if len(lines) > 1 and len(lines[0]) < 60 else lines[0]
+    kept: list[str] = []
+    for line in (line.strip() for line in text.splitlines()):
+        if line:
+            kept.append(line)
+            if sum(len(k) for k in kept) >= 120:
+                break
+    return " ".join(kept)
 
 
 @dataclass

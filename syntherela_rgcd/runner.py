@@ -222,11 +222,29 @@ def evaluate(
             destination = out / "results" / data.name / method / rid
             destination.mkdir(parents=True, exist_ok=True)
             for file in staging.iterdir():
+                if file.name != "summary.json":
+                    _keep_earlier_metrics(file, destination / file.name)
                 os.replace(file, destination / file.name)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         results.append(RunResult(data.name, method, rid, summary, run_dir, out / "results" / data.name / method / rid))
     return results
+
+
+def _keep_earlier_metrics(new_file: Path, old_file: Path) -> None:
+    """Merge into a sample's new Report JSON the metrics of the one it replaces that were not
+    recomputed (``evaluate --metrics cardinality`` must not drop the DDA of the run)."""
+    if not old_file.is_file():
+        return
+    try:
+        old = json.loads(old_file.read_text())
+    except (OSError, ValueError):
+        return
+    new = json.loads(new_file.read_text())
+    for level in ("single_column_metrics", "single_table_metrics", "multi_table_metrics"):
+        if isinstance(old.get(level), dict):
+            new[level] = {**old[level], **(new.get(level) or {})}
+    new_file.write_text(json.dumps(new, sort_keys=True, indent=4, cls=NpEncoder))
 
 
 def _merge_scores(old: dict, new: dict) -> dict:

@@ -28,7 +28,11 @@ def _dda():
     from syntherela.metrics.multi_table.detection import AggregationDetection
     from xgboost import XGBClassifier
 
-    return [AggregationDetection(classifier_cls=XGBClassifier, classifier_args={"seed": 0}, random_state=42)]
+    # n_jobs=1: the folds fit many small boosters, and XGBoost's OpenMP threads next to the other
+    # OpenMP runtimes loaded in this process (torch, scikit-learn) make a fit 40-200x slower on a
+    # 2-core machine; the model (and so the score) does not depend on the number of threads.
+    return [AggregationDetection(classifier_cls=XGBClassifier, classifier_args={"seed": 0, "n_jobs": 1},
+                                 random_state=42)]
 
 
 def _cardinality():
