@@ -30,7 +30,7 @@ from syntherela.metadata import Metadata
 from syntherela.utils import NpEncoder
 
 from . import __version__
-from .datasets import PreparedDataset, Tables, prepare_dataset, referential_problems
+from .datasets import Tables, prepare_dataset, referential_problems
 from .errors import DataError, SyntheRelaError
 from .evaluation import DEFAULT_METRICS, evaluate_sample, parse_metrics
 from .plugins import Registry, build_registry

@@ -20,17 +20,11 @@ from syntherela_rgcd.rgcd.diffusion import (
 )
 from syntherela_rgcd.rgcd.training import make_generator
 
+from rgcd_helpers import single_torch_thread  # noqa: F401 (autouse fixture)
+
 SMALL = dict(hidden=[128, 128], d_time=32, num_steps=30, lr=3e-3)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """These tiny models gain nothing from intra-op threads, and on a busy 2-core machine the
-    threads' barrier waits make them about 10x slower (40 s instead of 4 s for this file)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 class _RecordingDenoiser(nn.Module):

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,6 +10,8 @@ import pytest
 
 from syntherela_rgcd.errors import DataError
 from syntherela_rgcd.rgcd.encoding import TableEncoder
+
+from rgcd_helpers import load_shared
 
 N = 60
 
@@ -187,24 +187,9 @@ def test_unseen_values_are_rejected(encoder: TableEncoder, frame: pd.DataFrame) 
         encoder.transform(missing)
 
 
-def _shared_original() -> Path:
-    env = os.environ.get("SYNTHERELA_SHARED_DATA")
-    if env:
-        root = Path(env)
-        return root / "original" if (root / "original").is_dir() else root
-    return Path(__file__).resolve().parents[2].parent / "shared" / "data" / "original"
-
-
 @pytest.mark.filterwarnings("ignore:The metadata lists columns in a different order")
 def test_real_airbnb_users_round_trip() -> None:
-    path = _shared_original() / "airbnb-simplified_subsampled"
-    if not (path / "metadata.json").exists():
-        pytest.skip(f"shared benchmark data not found at {path}")
-    from syntherela.data import load_tables, remove_sdv_columns
-    from syntherela.metadata import Metadata
-
-    metadata = Metadata.load_from_json(path / "metadata.json")
-    tables, metadata = remove_sdv_columns(load_tables(path, metadata), metadata)
+    tables, metadata = load_shared("airbnb-simplified_subsampled")
     users = tables["users"]
     encoder = TableEncoder().fit(users, metadata.tables["users"].columns)
     state = json.loads(json.dumps(encoder.get_state()))

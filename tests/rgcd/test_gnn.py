@@ -4,42 +4,17 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from syntherela.metadata import Metadata
 
 from syntherela_rgcd.errors import SyntheRelaError
 from syntherela_rgcd.rgcd.gnn import GNNConditioner, GNNConfig, HeteroGIN, SinusoidalPositionEncoding, train_gnn
 from syntherela_rgcd.rgcd.graph import build_graph, day_offsets
 from syntherela_rgcd.rgcd.training import seed_everything
 
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny graphs gain nothing from threads, and on a busy 2-core machine OpenMP threads
-    make scatter operations orders of magnitude slower."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+from rgcd_helpers import make_metadata, single_torch_thread  # noqa: F401 (autouse fixture)
 
 
-def make_metadata(tables: dict, relationships: list) -> Metadata:
-    """``tables``: name -> (primary key or None, {column: sdtype}); ``relationships``:
-    (parent, child, foreign key) with the parent's primary key looked up."""
-    spec = {"METADATA_SPEC_VERSION": "MULTI_TABLE_V1", "tables": {}, "relationships": []}
-    for name, (pk, columns) in tables.items():
-        spec["tables"][name] = {"columns": {c: {"sdtype": s} for c, s in columns.items()}}
-        if pk:
-            spec["tables"][name]["primary_key"] = pk
-    for parent, child, fk in relationships:
-        spec["relationships"].append(
-            {
-                "parent_table_name": parent,
-                "child_table_name": child,
-                "parent_primary_key": tables[parent][0],
-                "child_foreign_key": fk,
-            }
-        )
-    return Metadata.load_from_dict(spec)
+
+
 
 
 CORA_LIKE = make_metadata(

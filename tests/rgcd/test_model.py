@@ -16,6 +16,8 @@ from syntherela_rgcd.demo import METADATA, build_demo_tables
 from syntherela_rgcd.errors import DataError, UnknownNameError
 from syntherela_rgcd.rgcd.model import RGCD
 
+from rgcd_helpers import single_torch_thread  # noqa: F401 (autouse fixture)
+
 TINY = {"vae": {"epochs": 3}, "gnn": {"epochs": 3}, "diffusion": {"epochs": 3, "num_steps": 4}}
 
 

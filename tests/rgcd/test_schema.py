@@ -6,25 +6,9 @@ from syntherela.metadata import Metadata
 from syntherela_rgcd.errors import DataError
 from syntherela_rgcd.rgcd.schema import generation_order, id_columns, is_key_only, modelled_tables
 
+from rgcd_helpers import make_metadata
 
-def make_metadata(tables: dict, relationships: list) -> Metadata:
-    """``tables``: name -> (primary key or None, {column: sdtype}); ``relationships``:
-    (parent, child, foreign key) with the parent's primary key looked up."""
-    spec = {"METADATA_SPEC_VERSION": "MULTI_TABLE_V1", "tables": {}, "relationships": []}
-    for name, (pk, columns) in tables.items():
-        spec["tables"][name] = {"columns": {c: {"sdtype": s} for c, s in columns.items()}}
-        if pk:
-            spec["tables"][name]["primary_key"] = pk
-    for parent, child, fk in relationships:
-        spec["relationships"].append(
-            {
-                "parent_table_name": parent,
-                "child_table_name": child,
-                "parent_primary_key": tables[parent][0],
-                "child_foreign_key": fk,
-            }
-        )
-    return Metadata.load_from_dict(spec)
+
 
 
 @pytest.fixture

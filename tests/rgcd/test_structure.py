@@ -2,8 +2,6 @@
 
 import json
 import logging
-import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,25 +12,9 @@ from syntherela.metadata import Metadata
 from syntherela_rgcd.errors import DataError
 from syntherela_rgcd.rgcd.structure import StructureSampler
 
+from rgcd_helpers import load_shared, make_metadata
 
-def make_metadata(tables: dict, relationships: list) -> Metadata:
-    """``tables``: name -> (primary key or None, {column: sdtype}); ``relationships``:
-    (parent, child, foreign key) with the parent's primary key looked up."""
-    spec = {"METADATA_SPEC_VERSION": "MULTI_TABLE_V1", "tables": {}, "relationships": []}
-    for name, (pk, columns) in tables.items():
-        spec["tables"][name] = {"columns": {c: {"sdtype": s} for c, s in columns.items()}}
-        if pk:
-            spec["tables"][name]["primary_key"] = pk
-    for parent, child, fk in relationships:
-        spec["relationships"].append(
-            {
-                "parent_table_name": parent,
-                "child_table_name": child,
-                "parent_primary_key": tables[parent][0],
-                "child_foreign_key": fk,
-            }
-        )
-    return Metadata.load_from_dict(spec)
+
 
 
 def bank(n_customers: int = 400, seed: int = 0) -> tuple[dict, Metadata]:
@@ -219,22 +201,6 @@ def test_dangling_foreign_key_is_a_data_error():
     tables["cites"].iloc[0, 0] = 10_000
     with pytest.raises(DataError, match="cites.cited"):
         StructureSampler().fit(tables, metadata)
-
-
-SHARED = Path(
-    os.environ.get("SYNTHERELA_SHARED_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data" / "original")
-)
-
-
-def load_shared(name: str) -> tuple[dict, Metadata]:
-    from syntherela.data import load_tables, remove_sdv_columns
-
-    path = SHARED / name
-    if not (path / "metadata.json").exists():
-        pytest.skip(f"shared dataset {name} not available at {path}")
-    metadata = Metadata.load_from_json(path / "metadata.json")
-    tables = load_tables(path, metadata)
-    return remove_sdv_columns(tables, metadata)
 
 
 def test_real_data_cora_is_a_network_and_biodegradability_a_forest():

@@ -12,19 +12,13 @@ from syntherela_rgcd.rgcd.encoding import TableEncoder
 from syntherela_rgcd.rgcd.training import seed_everything
 from syntherela_rgcd.rgcd.vae import VAE, Tokenizer, VAEConfig, train_vae
 
+from rgcd_helpers import single_torch_thread  # noqa: F401 (autouse fixture)
+
 CPU = torch.device("cpu")
 # Small enough to train in seconds; the architecture is the same as the paper's.
 FAST = dict(d_token=4, n_layers=1, hidden=32, n_heads=1, lr=3e-3)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Models this small are dominated by thread synchronisation; one thread is faster and
-    does not fight other processes for the cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 def small_table(n: int = 500, seed: int = 0) -> pd.DataFrame:
