@@ -244,6 +244,8 @@ class DiffusionConfig:
     lr_patience: int = 20
     early_stop_patience: int | None = None
     time_budget: float | None = None
+    #: optimiser steps an epoch makes at least (small tables pass over their rows several times)
+    min_steps_per_epoch: int = 1
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> "DiffusionConfig":
@@ -339,8 +341,8 @@ class LatentDiffusion(nn.Module):
         reason = "finished"
         self.train()
         for epoch in range(cfg.epochs):
-            total = 0.0
-            for idx in minibatches(n, cfg.batch_size, batch_generator):
+            total, seen = 0.0, 0
+            for idx in minibatches(n, cfg.batch_size, batch_generator, cfg.min_steps_per_epoch):
                 idx = idx.to(device)
                 h_batch = h_train[idx] if h_train is not None else None
                 loss = loss_fn(self.precond, z_train[idx], h_batch, noise_generator)
@@ -348,7 +350,8 @@ class LatentDiffusion(nn.Module):
                 loss.backward()
                 optimizer.step()
                 total += loss.item() * len(idx)
-            epoch_loss = total / n
+                seen += len(idx)
+            epoch_loss = total / max(seen, 1)
             losses.append(epoch_loss)
             scheduler.step(epoch_loss)
             bar.update(loss=epoch_loss)

@@ -48,11 +48,23 @@ def seed_everything(seed: int) -> None:
     np.random.seed(int(seed) % (2**32))
 
 
-def minibatches(n: int, batch_size: int, generator: torch.Generator | None) -> Iterator[torch.Tensor]:
-    """Index batches over ``n`` rows, shuffled with ``generator`` (in order when it is None)."""
-    order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
-    for start in range(0, n, batch_size):
-        yield order[start : start + batch_size]
+def minibatches(
+    n: int, batch_size: int, generator: torch.Generator | None, min_batches: int = 1
+) -> Iterator[torch.Tensor]:
+    """Index batches over ``n`` rows, shuffled with ``generator`` (in order when it is None).
+
+    One epoch is one pass over the rows, or more passes when that gives fewer than
+    ``min_batches`` batches: a 45-row table would otherwise get one optimiser step per
+    epoch, and epoch-based patience would stop it long before it has learnt anything.
+    """
+    produced = 0
+    while True:
+        order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
+        for start in range(0, n, batch_size):
+            yield order[start : start + batch_size]
+            produced += 1
+        if produced >= min_batches or n == 0:
+            return
 
 
 @dataclass

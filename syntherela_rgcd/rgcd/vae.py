@@ -156,6 +156,8 @@ class VAEConfig:
     n_heads: int = 1
     early_stop_patience: int | None = None
     time_budget: float | None = None
+    #: optimiser steps an epoch makes at least (small tables pass over their rows several times)
+    min_steps_per_epoch: int = 1
 
     @classmethod
     def from_dict(cls, values: dict) -> VAEConfig:
@@ -210,8 +212,8 @@ def train_vae(
     epochs_run, reason = 0, "all epochs"
     for epoch in range(config.epochs):
         vae.train()
-        recon_sum = 0.0
-        for idx in minibatches(len(num), config.batch_size, generator):
+        recon_sum, seen = 0.0, 0
+        for idx in minibatches(len(num), config.batch_size, generator, config.min_steps_per_epoch):
             recon_num, cat_logits, mu, logvar = vae(num[idx], cat[idx])
             recon = reconstruction_loss(recon_num, cat_logits, num[idx], cat[idx])
             loss = recon + beta * kl_divergence(mu, logvar)
@@ -219,7 +221,8 @@ def train_vae(
             loss.backward()
             optimizer.step()
             recon_sum += recon.item() * len(idx)
-        recon_epoch = recon_sum / max(len(num), 1)
+            seen += len(idx)
+        recon_epoch = recon_sum / max(seen, 1)
         scheduler.step(recon_epoch)
         epochs_run = epoch + 1
         stop = stopping.step(recon_epoch, vae, epoch)

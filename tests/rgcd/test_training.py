@@ -1,0 +1,46 @@
+"""The shared training-loop rules: batching, early stopping, time budgets."""
+
+import time
+
+import torch
+
+from syntherela_rgcd.rgcd.training import EarlyStopping, TimeBudget, make_generator, minibatches
+
+
+def test_one_epoch_is_one_pass_when_the_table_is_large_enough():
+    batches = list(minibatches(10, 4, make_generator(0), min_batches=2))
+    assert [len(b) for b in batches] == [4, 4, 2]
+    assert sorted(torch.cat(batches).tolist()) == list(range(10))
+
+
+def test_small_tables_make_at_least_min_batches_steps_over_fresh_permutations():
+    batches = list(minibatches(5, 8, make_generator(0), min_batches=4))
+    assert len(batches) == 4 and all(sorted(b.tolist()) == list(range(5)) for b in batches)
+    assert len({tuple(b.tolist()) for b in batches}) > 1, "each pass is reshuffled"
+
+
+def test_minibatches_are_deterministic_per_seed():
+    first = [b.tolist() for b in minibatches(50, 7, make_generator(3), min_batches=20)]
+    second = [b.tolist() for b in minibatches(50, 7, make_generator(3), min_batches=20)]
+    assert first == second
+
+
+def test_early_stopping_keeps_and_restores_the_best_weights():
+    module = torch.nn.Linear(1, 1)
+    stopping = EarlyStopping(patience=2)
+    with torch.no_grad():
+        module.weight.fill_(1.0)
+    assert not stopping.step(1.0, module, 0)
+    with torch.no_grad():
+        module.weight.fill_(5.0)
+    assert not stopping.step(2.0, module, 1)
+    assert stopping.step(3.0, module, 2), "two epochs without improvement"
+    stopping.restore(module)
+    assert module.weight.item() == 1.0 and stopping.best_epoch == 0
+
+
+def test_time_budget():
+    assert not TimeBudget(None).exhausted()
+    budget = TimeBudget(0.01)
+    time.sleep(0.02)
+    assert budget.exhausted()
