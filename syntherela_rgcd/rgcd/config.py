@@ -21,7 +21,7 @@ from .gnn import GNNConfig
 from .vae import VAEConfig
 
 SECTIONS = {"vae": VAEConfig, "gnn": GNNConfig, "diffusion": DiffusionConfig}
-TOP_LEVEL = {"positions", "profile", "seed", "device"}
+TOP_LEVEL = {"positions", "profile", "seed", "device", "fit_budget"}
 
 
 def _config_file(name: str):

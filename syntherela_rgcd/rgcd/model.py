@@ -30,6 +30,7 @@ import torch
 from syntherela.metadata import Metadata
 
 from ..errors import DataError, SyntheRelaError
+from .budget import FitBudget, tighter
 from .config import resolve_config, with_time_budget
 from .diffusion import DiffusionConfig, LatentDiffusion
 from .encoding import TableEncoder
@@ -113,20 +114,25 @@ class RGCD:
         self.positions = self._real_positions(tables)
         start = time.perf_counter()
 
-        encoded, latents = {}, {}
         for table in self.order:
             encoder = TableEncoder().fit(tables[table], metadata.tables[table].columns)
-            if encoder.n_num + len(encoder.cardinalities) == 0:
-                continue  # key-only (or nothing observed): fully given by the structure
-            self.encoders[table] = encoder
+            if encoder.n_num + len(encoder.cardinalities) > 0:  # else key-only: given by the structure
+                self.encoders[table] = encoder
+        budget = FitBudget(self.config.get("fit_budget"), {t: len(tables[t]) for t in self.modelled})
+
+        encoded, latents = {}, {}
+        for table in self.modelled:
+            encoder = self.encoders[table]
             x_num, x_cat = encoder.transform(tables[table])
             encoded[table] = (x_num, x_cat)
+            vae_config = VAEConfig.from_dict(self.config["vae"])
+            vae_config.time_budget = tighter(vae_config.time_budget, budget.vae(table))
             seed_everything(seed)  # initial weights are part of "same seed, same data"
-            vae = VAEConfig.from_dict(self.config["vae"]).build(encoder.n_num, encoder.cardinalities)
-            logger.info("%s: training VAE on %d rows x %d model columns", table, len(x_num),
-                        encoder.n_num + len(encoder.cardinalities))
+            vae = vae_config.build(encoder.n_num, encoder.cardinalities)
+            logger.info("%s: training VAE on %d rows x %d model columns (budget %s s)", table, len(x_num),
+                        encoder.n_num + len(encoder.cardinalities), _seconds(vae_config.time_budget))
             self.history.setdefault(table, {})["vae"] = train_vae(
-                vae, x_num, x_cat, VAEConfig.from_dict(self.config["vae"]), self.device, seed, self.progress
+                vae, x_num, x_cat, vae_config, self.device, seed, self.progress
             )
             with torch.no_grad():
                 latents[table] = vae.cpu().encode(x_num, x_cat).float()
@@ -134,10 +140,14 @@ class RGCD:
 
         real_keys = {t: tables[t][id_columns(metadata, t)] for t in self.order}
         node_features = {t: self.encoders[t].node_features(*encoded[t]) for t in encoded}
+        budget.start_conditional_phase()
         for index, table in enumerate(self.modelled):
             done = self.modelled[:index]
             graph = self._graph(real_keys, {t: node_features[t] for t in done}, self.positions)
             gnn_config = GNNConfig.from_dict(self.config["gnn"])
+            gnn_budget, table_budget = budget.gnn_and_diffusion(table)
+            gnn_config.time_budget = tighter(gnn_config.time_budget, gnn_budget)
+            table_start = time.perf_counter()
             seed_everything(seed)
             gnn = GNNConditioner.for_graph(graph, {t: latents[t].shape[1] for t in latents}, gnn_config,
                                            position_tables=list(self.positions))
@@ -146,10 +156,14 @@ class RGCD:
             self.history[table]["gnn"] = train_gnn(gnn, graph, latents, table, gnn_config, self.device, seed, self.progress)
             with torch.no_grad():
                 h = gnn.cpu().eval().embed(graph)[table].float()
+            diffusion_config = DiffusionConfig.from_dict(self.config["diffusion"])
+            if table_budget is not None:  # what the GNN left of this table's share
+                left = max(table_budget - (time.perf_counter() - table_start), 1.0)
+                diffusion_config.time_budget = tighter(diffusion_config.time_budget, left)
             seed_everything(seed)
-            diffusion = LatentDiffusion(latents[table].shape[1], h.shape[1],
-                                        DiffusionConfig.from_dict(self.config["diffusion"]))
-            logger.info("%s: training diffusion on %d latents of dim %d", table, len(h), latents[table].shape[1])
+            diffusion = LatentDiffusion(latents[table].shape[1], h.shape[1], diffusion_config)
+            logger.info("%s: training diffusion on %d latents of dim %d (budget %s s)", table, len(h),
+                        latents[table].shape[1], _seconds(diffusion_config.time_budget))
             self.history[table]["diffusion"] = diffusion.fit(latents[table], h, device=self.device, seed=seed,
                                                              progress=self.progress)
             diffusion.cpu()
@@ -293,6 +307,10 @@ class RGCD:
                 module.eval()
             model.models[table] = TableModel(vae, gnn, diffusion, in_dims)
         return model
+
+
+def _seconds(value: float | None) -> str:
+    return "unlimited" if value is None else f"{value:.0f}"
 
 
 def _edge_types(metadata: Metadata) -> list[tuple[str, str, str]]:

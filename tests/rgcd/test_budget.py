@@ -1,0 +1,38 @@
+"""Sharing one fit budget between tables and components."""
+
+import time
+
+import pytest
+
+from syntherela_rgcd.rgcd.budget import GNN_SHARE, VAE_SHARE, FitBudget, tighter
+
+
+def test_unbounded_fit_gives_unbounded_components():
+    budget = FitBudget(None, {"a": 10, "b": 1000})
+    assert budget.vae("a") is None and budget.vae("b") is None
+    budget.start_conditional_phase()
+    assert budget.gnn_and_diffusion("a") == (None, None)
+
+
+def test_time_is_split_by_square_root_of_rows_and_phases():
+    budget = FitBudget(100.0, {"small": 100, "large": 10_000})
+    small, large = budget.vae("small"), budget.vae("large")
+    assert small == pytest.approx(VAE_SHARE * 100 * 10 / 110, rel=0.01)
+    assert large == pytest.approx(VAE_SHARE * 100, rel=0.01), "the last table gets all that is left"
+    budget.start_conditional_phase()
+    gnn, table = budget.gnn_and_diffusion("small")
+    assert gnn == pytest.approx(GNN_SHARE * table)
+    # the VAEs used (almost) nothing, so the conditional phase gets (almost) all 100 s
+    assert table == pytest.approx(100 * 10 / 110, rel=0.01)
+    assert budget.gnn_and_diffusion("large")[1] == pytest.approx(100, rel=0.01)
+
+
+def test_time_a_table_leaves_unused_goes_to_the_tables_after_it():
+    budget = FitBudget(1.0, {"a": 1, "b": 1})
+    first = budget.vae("a")
+    time.sleep(0.01)  # "a" finishes almost at once
+    assert budget.vae("b") > first
+
+
+def test_tighter():
+    assert tighter(None, 5) == 5 and tighter(3, None) == 3 and tighter(3, 5) == 3 and tighter(None, None) is None
