@@ -97,7 +97,6 @@ def run(options: RunOptions, registry: Registry | None = None) -> RunResult:
     spec = registry.method(options.method)
     metrics = parse_metrics(options.metrics)
     data = prepare_dataset(options.dataset, options.data_dir, registry)
-    run_id = run_id_for(options.profile, options.seed)
     out = Path(options.output_dir)
     config = {
         "dataset": data.name,
@@ -108,13 +107,16 @@ def run(options: RunOptions, registry: Registry | None = None) -> RunResult:
         "time_budget": options.time_budget,
         "quiet": options.quiet,
     }
+    method = spec.factory(config)
+    # name the run after the profile the method actually uses (RGCD resolves a default)
+    profile = options.profile or (getattr(method, "config", None) or {}).get("profile")
+    run_id = run_id_for(profile, options.seed)
     logger.info("run %s on %s (%s): %d tables, %d rows", spec.name, data.name, run_id,
                 len(data.tables), sum(len(t) for t in data.tables.values()))
 
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
     try:
-        method = spec.factory(config)
         start = time.perf_counter()
         method.fit({k: v.copy() for k, v in data.tables.items()}, data.metadata)
         fit_seconds = time.perf_counter() - start
@@ -139,7 +141,7 @@ def run(options: RunOptions, registry: Registry | None = None) -> RunResult:
             "dataset": data.name,
             "method": spec.name,
             "run_id": run_id,
-            "profile": options.profile,
+            "profile": profile,
             "seed": options.seed,
             "samples": options.samples,
             "scale": options.scale,

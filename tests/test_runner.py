@@ -239,3 +239,17 @@ def test_written_tables_use_metadata_datetime_format(scripted, demo_data_dir, tm
     result = run(_options(demo_data_dir, out), registry=registry)
     stores = pd.read_csv(result.synthetic_dir / "sample1" / "stores.csv", dtype=str)
     assert stores["opened"].str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
+
+
+def test_run_is_named_after_the_profile_the_method_resolved(scripted, tmp_path):
+    """Without --profile, a method that picks a default profile (RGCD: cpu) names the run after it."""
+    Method, registry = scripted
+
+    class Profiled(Method):
+        def __init__(self, config=None):
+            super().__init__(config)
+            self.config["profile"] = self.config.get("profile") or "cpu"
+
+    registry = build_registry(extra_plugins=[_Plugin(Profiled)])
+    result = run(_options(tmp_path / "data", tmp_path / "out"), registry=registry)
+    assert result.run_id == "cpu-seed0" and result.summary["profile"] == "cpu"
