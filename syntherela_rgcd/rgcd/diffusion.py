@@ -18,8 +18,8 @@ reproducible per seed and do not disturb other components' random streams.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from typing import Any, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Sequence
 
 import numpy as np
 import torch
@@ -29,6 +29,7 @@ from ..errors import SyntheRelaError
 from .training import (
     EarlyStopping,
     EpochProgress,
+    MinibatchTrainingConfig,
     TimeBudget,
     make_generator,
     minibatches,
@@ -223,7 +224,7 @@ def heun_sample(
 
 
 @dataclass
-class DiffusionConfig:
+class DiffusionConfig(MinibatchTrainingConfig):
     """Settings of one table's latent diffusion model; defaults are the paper's (Table 4).
 
     ``d_time`` is the number of sinusoidal channels of the noise label, which a 2-layer MLP
@@ -236,25 +237,12 @@ class DiffusionConfig:
 
     hidden: list[int] = field(default_factory=lambda: [1024, 2048, 2048, 1024])
     d_time: int = 128
-    lr: float = 1e-3
     weight_decay: float = 1e-6
-    epochs: int = 4000
-    batch_size: int = 4096
     num_steps: int = 50
     lr_patience: int = 20
-    early_stop_patience: int | None = None
-    time_budget: float | None = None
-    #: optimiser steps an epoch makes at least (small tables pass over their rows several times)
-    min_steps_per_epoch: int = 1
 
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "DiffusionConfig":
-        """Build from a profile section; keys meant for other components are ignored."""
-        known = {f.name for f in fields(cls)}
-        kwargs = {k: v for k, v in d.items() if k in known}
-        if "hidden" in kwargs:
-            kwargs["hidden"] = [int(w) for w in kwargs["hidden"]]
-        return cls(**kwargs)
+    def __post_init__(self) -> None:
+        self.hidden = [int(width) for width in self.hidden]
 
 
 def _as_float_tensor(x: np.ndarray | Tensor) -> Tensor:

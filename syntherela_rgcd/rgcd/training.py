@@ -12,8 +12,8 @@ from __future__ import annotations
 import copy
 import logging
 import time
-from dataclasses import dataclass, field
-from typing import Iterator
+from dataclasses import dataclass, field, fields
+from typing import Any, Iterator, Mapping
 
 import numpy as np
 import torch
@@ -65,6 +65,29 @@ def minibatches(
             produced += 1
         if produced >= min_batches or n == 0:
             return
+
+
+@dataclass
+class MinibatchTrainingConfig:
+    """Settings every mini-batch-trained component (VAE, diffusion) shares.
+
+    ``min_steps_per_epoch`` lets small tables pass over their rows several times per epoch
+    (see :func:`minibatches`); ``early_stop_patience`` counts epochs without improvement;
+    ``time_budget`` is wall-clock seconds.
+    """
+
+    epochs: int = 4000
+    batch_size: int = 4096
+    lr: float = 1e-3
+    early_stop_patience: int | None = None
+    time_budget: float | None = None
+    min_steps_per_epoch: int = 1
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]):
+        """Build from a profile section; keys meant for other components are ignored."""
+        known = {f.name for f in fields(cls)}
+        return cls(**{key: value for key, value in values.items() if key in known})
 
 
 @dataclass

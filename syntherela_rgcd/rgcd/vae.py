@@ -10,14 +10,22 @@ vector per row whatever mix of numerical and categorical columns the table has.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from .training import EarlyStopping, EpochProgress, TimeBudget, make_generator, minibatches, seed_everything
+from .training import (
+    EarlyStopping,
+    EpochProgress,
+    MinibatchTrainingConfig,
+    TimeBudget,
+    make_generator,
+    minibatches,
+    seed_everything,
+)
 
 # Rows per forward pass in the inference helpers, to bound memory on big tables.
 _CHUNK = 16384
@@ -140,12 +148,9 @@ class VAE(nn.Module):
 
 
 @dataclass
-class VAEConfig:
+class VAEConfig(MinibatchTrainingConfig):
     """VAE hyper-parameters; the defaults are the paper's (Table 4)."""
 
-    epochs: int = 4000
-    batch_size: int = 4096
-    lr: float = 1e-3
     beta_max: float = 1e-2
     beta_min: float = 1e-5
     beta_decay: float = 0.7
@@ -154,16 +159,6 @@ class VAEConfig:
     n_layers: int = 2
     hidden: int = 128
     n_heads: int = 1
-    early_stop_patience: int | None = None
-    time_budget: float | None = None
-    #: optimiser steps an epoch makes at least (small tables pass over their rows several times)
-    min_steps_per_epoch: int = 1
-
-    @classmethod
-    def from_dict(cls, values: dict) -> VAEConfig:
-        """Build from a profile section; keys meant for other components are ignored."""
-        names = {f.name for f in fields(cls)}
-        return cls(**{key: value for key, value in values.items() if key in names})
 
     def build(self, n_num: int, cardinalities: list[int]) -> VAE:
         return VAE(n_num, cardinalities, self.d_token, self.n_layers, self.hidden, self.n_heads)
