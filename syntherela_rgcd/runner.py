@@ -211,17 +211,17 @@ def evaluate(
         samples = sorted(p for p in run_dir.iterdir() if p.is_dir()) if run_dir.is_dir() else []
         if not samples:
             raise DataError(f"no sample folders in {run_dir}")
+        destination = out / "results" / data.name / method / rid
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
         try:
             scores = {s.name: evaluate_sample(data, s, names, method, rid, s.name, staging) for s in samples}
-            summary_file = out / "results" / data.name / method / rid / "summary.json"
+            summary_file = destination / "summary.json"
             summary = json.loads(summary_file.read_text()) if summary_file.is_file() else {
                 "dataset": data.name, "method": method, "run_id": rid, "samples": len(samples),
             }
             summary["scores"] = {**summary.get("scores", {}), **_merge_scores(summary.get("scores", {}), scores)}
             summary["metrics"] = sorted(set(summary.get("metrics", [])) | set(names))
             (staging / "summary.json").write_text(json.dumps(summary, indent=2, cls=NpEncoder))
-            destination = out / "results" / data.name / method / rid
             destination.mkdir(parents=True, exist_ok=True)
             for file in staging.iterdir():
                 if file.name != "summary.json":
@@ -229,7 +229,7 @@ def evaluate(
                 os.replace(file, destination / file.name)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        results.append(RunResult(data.name, method, rid, summary, run_dir, out / "results" / data.name / method / rid))
+        results.append(RunResult(data.name, method, rid, summary, run_dir, destination))
     return results
 
 
