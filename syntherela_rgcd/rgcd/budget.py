@@ -1,13 +1,24 @@
-"""Splitting one wall-clock budget for a whole fit between tables and components.
+"""Sharing one training budget for a whole fit between tables and components.
 
-Per-component budgets alone make the fit time grow with the number of tables, and a small
-table that converges early leaves its time unused. Instead, the profile's ``fit_budget``
-is shared out just before each table trains: the time still left in a phase is divided
-among the tables still to train in proportion to the square root of their row counts
-(bigger tables need more steps, but not proportionally more), so time a fast table did not
-use flows to the tables after it. The VAEs (all trained first) get ``VAE_SHARE`` of the
-budget; of each table's remaining allotment the GNN gets ``GNN_SHARE`` and the diffusion
-model the rest. A component's own ``time_budget`` still applies when it is smaller.
+Per-component budgets alone make the fit cost grow with the number of tables, and a small
+table that converges early leaves its allotment unused. Instead, the profile's budget is
+shared out just before each table trains: what is still left in a phase is divided among
+the tables still to train in proportion to the square root of their row counts (bigger
+tables need more steps, but not proportionally more), so what a fast table did not use
+flows to the tables after it. Tables under ``FLOOR_ROWS`` rows are weighted as if they had
+that many: a 45-row parent is cheap to train, yet its rows are what DDA scores (its
+children's aggregates are appended to it), so it must not be starved. The VAEs (all trained first) get ``VAE_SHARE`` of the budget,
+the GNNs and diffusion models the rest.
+
+Two units exist:
+
+* ``fit_steps`` counts optimiser steps of the VAEs and diffusion models. How far each
+  component trains then depends only on the data and the seed, never on the machine's
+  speed or load, so the same seed gives the same model. The GNNs train for their configured
+  epochs and are not counted: they are full-batch and cheap next to the other two.
+* ``fit_budget`` counts wall-clock seconds (GNNs included, ``GNN_SHARE`` of each table's
+  conditional allotment). It bounds the time on any machine but makes the fit depend on the
+  load, so results are only reproducible when it does not bind.
 """
 
 from __future__ import annotations
@@ -17,23 +28,40 @@ import time
 
 VAE_SHARE = 0.3
 GNN_SHARE = 0.2
+FLOOR_ROWS = 2500
 
 
 class FitBudget:
-    """Hands out time budgets (seconds, or None when the fit is unbounded)."""
+    """Hands out budgets in one unit (``"seconds"`` or ``"steps"``; None when unbounded).
 
-    def __init__(self, total_seconds: float | None, rows: dict[str, int]):
-        self.total = total_seconds
-        self.weights = {table: math.sqrt(max(n, 1)) for table, n in rows.items()}
-        self.start = time.monotonic()
+    With ``"seconds"`` the clock measures what was used; with ``"steps"`` the caller reports
+    the steps each component took through :meth:`spend`.
+    """
+
+    def __init__(self, total: float | None, rows: dict[str, int], unit: str = "seconds"):
+        if unit not in ("seconds", "steps"):
+            raise ValueError(f"unit must be 'seconds' or 'steps', not {unit!r}")
+        self.total = total
+        self.unit = unit
+        self.weights = {table: math.sqrt(max(n, FLOOR_ROWS)) for table, n in rows.items()}
+        self._used = 0.0  # steps reported through spend()
+        self.start = self._now()
         self._phase_start = self.start
-        self._phase_total = None if total_seconds is None else VAE_SHARE * total_seconds
+        self._phase_total = None if total is None else VAE_SHARE * total
         self._waiting = list(rows)
+
+    def _now(self) -> float:
+        return time.monotonic() if self.unit == "seconds" else self._used
+
+    def spend(self, steps: int) -> None:
+        """Record optimiser steps a component took (ignored when counting seconds)."""
+        if self.unit == "steps":
+            self._used += steps
 
     def _share(self, table: str) -> float | None:
         if self._phase_total is None:
             return None
-        left = self._phase_total - (time.monotonic() - self._phase_start)
+        left = self._phase_total - (self._now() - self._phase_start)
         weight = sum(self.weights[t] for t in self._waiting)
         self._waiting.remove(table)
         return max(left, 0.0) * self.weights[table] / weight
@@ -44,17 +72,20 @@ class FitBudget:
 
     def start_conditional_phase(self) -> None:
         """After the VAEs: everything left of the total goes to the GNNs and diffusion models."""
-        self._phase_start = time.monotonic()
+        self._phase_start = self._now()
         if self.total is not None:
             self._phase_total = self.total - (self._phase_start - self.start)
         self._waiting = list(self.weights)
 
     def gnn_and_diffusion(self, table: str) -> tuple[float | None, float | None]:
-        """Budgets for ``table``'s GNN and diffusion model; the diffusion model's is a
-        ceiling measured from the start of the GNN, so time the GNN leaves is not lost."""
+        """Budgets for ``table``'s GNN and diffusion model. In seconds the diffusion model's is
+        a ceiling measured from the start of the GNN, so time the GNN leaves is not lost; in
+        steps the GNN is not counted (None) and the whole share goes to the diffusion model."""
         share = self._share(table)
         if share is None:
             return None, None
+        if self.unit == "steps":
+            return None, share
         return GNN_SHARE * share, share
 
 

@@ -326,7 +326,7 @@ class LatentDiffusion(nn.Module):
 
         n = z_train.shape[0]
         losses: list[float] = []
-        reason = "finished"
+        steps, reason = 0, "finished"
         self.train()
         for epoch in range(cfg.epochs):
             total, seen = 0.0, 0
@@ -339,12 +339,16 @@ class LatentDiffusion(nn.Module):
                 optimizer.step()
                 total += loss.item() * len(idx)
                 seen += len(idx)
+                steps += 1
             epoch_loss = total / max(seen, 1)
             losses.append(epoch_loss)
             scheduler.step(epoch_loss)
             bar.update(loss=epoch_loss)
             if stopping.step(epoch_loss, self, epoch):
                 reason = "early stopping"
+                break
+            if cfg.max_steps is not None and steps >= cfg.max_steps:
+                reason = "step budget spent"
                 break
             if budget.exhausted():
                 reason = "time budget spent"
@@ -357,6 +361,7 @@ class LatentDiffusion(nn.Module):
             "best_epoch": stopping.best_epoch,
             "best_loss": stopping.best_loss,
             "epochs": len(losses),
+            "steps": steps,
             "stopped": reason,
             "seconds": budget.elapsed,
         }

@@ -118,7 +118,9 @@ class RGCD:
             encoder = TableEncoder().fit(tables[table], metadata.tables[table].columns)
             if encoder.n_num + len(encoder.cardinalities) > 0:  # else key-only: given by the structure
                 self.encoders[table] = encoder
-        budget = FitBudget(self.config.get("fit_budget"), {t: len(tables[t]) for t in self.modelled})
+        rows = {t: len(tables[t]) for t in self.modelled}
+        budget = FitBudget(self.config.get("fit_budget"), rows, unit="seconds")
+        steps = FitBudget(self.config.get("fit_steps"), rows, unit="steps")
 
         encoded, latents = {}, {}
         for table in self.modelled:
@@ -127,13 +129,15 @@ class RGCD:
             encoded[table] = (x_num, x_cat)
             vae_config = VAEConfig.from_dict(self.config["vae"])
             vae_config.time_budget = tighter(vae_config.time_budget, budget.vae(table))
+            vae_config.max_steps = _whole(tighter(vae_config.max_steps, steps.vae(table)))
             seed_everything(seed)  # initial weights are part of "same seed, same data"
             vae = vae_config.build(encoder.n_num, encoder.cardinalities)
-            logger.info("%s: training VAE on %d rows x %d model columns (budget %s s)", table, len(x_num),
-                        encoder.n_num + len(encoder.cardinalities), _seconds(vae_config.time_budget))
+            logger.info("%s: training VAE on %d rows x %d model columns (budget %s)", table, len(x_num),
+                        encoder.n_num + len(encoder.cardinalities), _describe(vae_config))
             self.history.setdefault(table, {})["vae"] = train_vae(
                 vae, x_num, x_cat, vae_config, self.device, seed, self.progress
             )
+            steps.spend(self.history[table]["vae"]["steps"])
             with torch.no_grad():
                 latents[table] = vae.cpu().encode(x_num, x_cat).float()
             self.models[table] = TableModel(vae=vae, gnn=None, diffusion=None, gnn_in_dims={})  # type: ignore[arg-type]
@@ -141,6 +145,7 @@ class RGCD:
         real_keys = {t: tables[t][id_columns(metadata, t)] for t in self.order}
         node_features = {t: self.encoders[t].node_features(*encoded[t]) for t in encoded}
         budget.start_conditional_phase()
+        steps.start_conditional_phase()
         for index, table in enumerate(self.modelled):
             done = self.modelled[:index]
             graph = self._graph(real_keys, {t: node_features[t] for t in done}, self.positions)
@@ -160,12 +165,14 @@ class RGCD:
             if table_budget is not None:  # what the GNN left of this table's share
                 left = max(table_budget - (time.perf_counter() - table_start), 1.0)
                 diffusion_config.time_budget = tighter(diffusion_config.time_budget, left)
+            diffusion_config.max_steps = _whole(tighter(diffusion_config.max_steps, steps.gnn_and_diffusion(table)[1]))
             seed_everything(seed)
             diffusion = LatentDiffusion(latents[table].shape[1], h.shape[1], diffusion_config)
-            logger.info("%s: training diffusion on %d latents of dim %d (budget %s s)", table, len(h),
-                        latents[table].shape[1], _seconds(diffusion_config.time_budget))
+            logger.info("%s: training diffusion on %d latents of dim %d (budget %s)", table, len(h),
+                        latents[table].shape[1], _describe(diffusion_config))
             self.history[table]["diffusion"] = diffusion.fit(latents[table], h, device=self.device, seed=seed,
                                                              progress=self.progress)
+            steps.spend(self.history[table]["diffusion"]["steps"])
             diffusion.cpu()
             model = self.models[table]
             model.gnn, model.diffusion = gnn, diffusion
@@ -309,8 +316,19 @@ class RGCD:
         return model
 
 
-def _seconds(value: float | None) -> str:
-    return "unlimited" if value is None else f"{value:.0f}"
+def _whole(steps: float | None) -> int | None:
+    """A step allotment as a whole number of steps (at least one)."""
+    return None if steps is None else max(int(steps), 1)
+
+
+def _describe(config) -> str:
+    """A component's budget for the log: steps and/or seconds, or unlimited."""
+    parts = []
+    if config.max_steps is not None:
+        parts.append(f"{config.max_steps} steps")
+    if config.time_budget is not None:
+        parts.append(f"{config.time_budget:.0f} s")
+    return " / ".join(parts) or "unlimited"
 
 
 def _edge_types(metadata: Metadata) -> list[tuple[str, str, str]]:

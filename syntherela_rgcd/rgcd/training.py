@@ -73,7 +73,8 @@ class MinibatchTrainingConfig:
 
     ``min_steps_per_epoch`` lets small tables pass over their rows several times per epoch
     (see :func:`minibatches`); ``early_stop_patience`` counts epochs without improvement;
-    ``time_budget`` is wall-clock seconds.
+    ``max_steps`` caps the optimiser steps (checked after each epoch, so a deterministic
+    limit); ``time_budget`` is wall-clock seconds.
     """
 
     epochs: int = 4000
@@ -81,6 +82,7 @@ class MinibatchTrainingConfig:
     lr: float = 1e-3
     early_stop_patience: int | None = None
     time_budget: float | None = None
+    max_steps: int | None = None
     min_steps_per_epoch: int = 1
 
     @classmethod

@@ -204,7 +204,7 @@ def train_vae(
     bar = EpochProgress(config.epochs, "VAE", disable=not progress)
     generator = make_generator(seed)
     beta = config.beta_max
-    epochs_run, reason = 0, "all epochs"
+    epochs_run, steps, reason = 0, 0, "all epochs"
     for epoch in range(config.epochs):
         vae.train()
         recon_sum, seen = 0.0, 0
@@ -217,6 +217,7 @@ def train_vae(
             optimizer.step()
             recon_sum += recon.item() * len(idx)
             seen += len(idx)
+            steps += 1
         recon_epoch = recon_sum / max(seen, 1)
         scheduler.step(recon_epoch)
         epochs_run = epoch + 1
@@ -227,6 +228,9 @@ def train_vae(
         if stop:
             reason = "early stop"
             break
+        if config.max_steps is not None and steps >= config.max_steps:
+            reason = "step budget spent"
+            break
         if budget.exhausted():
             reason = "time budget spent"
             break
@@ -235,6 +239,7 @@ def train_vae(
     vae.eval()
     return {
         "epochs": epochs_run,
+        "steps": steps,
         "best_loss": stopping.best_loss,
         "best_epoch": stopping.best_epoch,
         "beta": beta,

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from syntherela_rgcd.rgcd.budget import GNN_SHARE, VAE_SHARE, FitBudget, tighter
+from syntherela_rgcd.rgcd.budget import FLOOR_ROWS, GNN_SHARE, VAE_SHARE, FitBudget, tighter
 
 
 def test_unbounded_fit_gives_unbounded_components():
@@ -15,15 +15,15 @@ def test_unbounded_fit_gives_unbounded_components():
 
 
 def test_time_is_split_by_square_root_of_rows_and_phases():
-    budget = FitBudget(100.0, {"small": 100, "large": 10_000})
+    budget = FitBudget(100.0, {"small": 2500, "large": 10_000})
     small, large = budget.vae("small"), budget.vae("large")
-    assert small == pytest.approx(VAE_SHARE * 100 * 10 / 110, rel=0.01)
+    assert small == pytest.approx(VAE_SHARE * 100 * 50 / 150, rel=0.01)
     assert large == pytest.approx(VAE_SHARE * 100, rel=0.01), "the last table gets all that is left"
     budget.start_conditional_phase()
     gnn, table = budget.gnn_and_diffusion("small")
     assert gnn == pytest.approx(GNN_SHARE * table)
     # the VAEs used (almost) nothing, so the conditional phase gets (almost) all 100 s
-    assert table == pytest.approx(100 * 10 / 110, rel=0.01)
+    assert table == pytest.approx(100 * 50 / 150, rel=0.01)
     assert budget.gnn_and_diffusion("large")[1] == pytest.approx(100, rel=0.01)
 
 
@@ -36,3 +36,25 @@ def test_time_a_table_leaves_unused_goes_to_the_tables_after_it():
 
 def test_tighter():
     assert tighter(None, 5) == 5 and tighter(3, None) == 3 and tighter(3, 5) == 3 and tighter(None, None) is None
+
+
+def test_small_tables_are_weighted_like_floor_rows():
+    budget = FitBudget(1000, {"tiny": 45, "floor": FLOOR_ROWS}, unit="steps")
+    assert budget.vae("tiny") == pytest.approx(VAE_SHARE * 1000 / 2)
+
+
+def test_step_budget_counts_reported_steps_not_time():
+    budget = FitBudget(1000, {"a": 10_000, "b": 10_000}, unit="steps")
+    assert budget.vae("a") == pytest.approx(150)
+    time.sleep(0.01)  # time does not count
+    budget.spend(50)  # "a" stopped early: 100 steps flow to "b"
+    assert budget.vae("b") == pytest.approx(250)
+    budget.start_conditional_phase()
+    gnn, diffusion = budget.gnn_and_diffusion("a")
+    assert gnn is None, "GNNs train for their configured epochs and are not counted in steps"
+    assert diffusion == pytest.approx((1000 - 50) / 2), "all that the VAEs left"
+
+
+def test_unknown_unit_is_an_error():
+    with pytest.raises(ValueError):
+        FitBudget(10, {"a": 1}, unit="minutes")

@@ -154,3 +154,19 @@ def test_awkward_schema_key_only_constant_all_missing_single_row_nullable_fk(cap
     assert sample["parent"]["empty"].isna().all()
     assert sample["child"]["pid"].isna().sum() == 10, "null foreign keys stay null"
     assert len(sample["solo"]) == 1 and sample["solo"]["label"].iloc[0] == "only"
+
+
+def test_step_budget_bounds_training_and_two_fits_with_one_seed_are_identical(demo):
+    """``fit_steps`` (the cpu profile's budget) stops training at a step count, not a time,
+    so two fits with the same seed give the same model and the same data."""
+    tables, metadata = demo
+    config = {**TINY, "vae": {"epochs": 50}, "diffusion": {"epochs": 50, "num_steps": 4}, "fit_steps": 60}
+    fits = [RGCD(profile="smoke", dataset="demo", config=config, progress=False).fit(tables, metadata) for _ in range(2)]
+    for table in fits[0].modelled:
+        history = fits[0].history[table]
+        assert history["vae"]["stopped"] == "step budget spent" or history["vae"]["epochs"] == 50
+    total = sum(fits[0].history[t][part]["steps"] for t in fits[0].modelled for part in ("vae", "diffusion"))
+    assert total <= 60 + 3 * 2, "at most one epoch (one step here: 4096-row batches) over per component"
+    a, b = (fit.sample(seed=3) for fit in fits)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name])
