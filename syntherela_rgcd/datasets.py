@@ -27,6 +27,7 @@ import platformdirs
 from syntherela.metadata import Metadata
 
 from .errors import DataError
+from .evaluation.utility import AIRBNB_TASKS, ROSSMANN_TASKS, WALMART_TASKS
 from .plugins import hookimpl
 
 if TYPE_CHECKING:
@@ -52,6 +53,8 @@ class DatasetSpec:
     url: str | None = None
     sdv_demo: str | None = None
     builder: Callable[[], tuple[Tables, dict]] | None = field(default=None, compare=False)
+    #: ``evaluation.utility.UtilityTask``s: the targets the utility metric trains on synthetic, tests on real
+    utility_tasks: tuple = field(default=(), compare=False)
 
 
 def _build_demo() -> tuple[Tables, dict]:
@@ -62,9 +65,12 @@ def _build_demo() -> tuple[Tables, dict]:
 
 CATALOGUE: tuple[DatasetSpec, ...] = (
     DatasetSpec("demo", (), "built-in: 3 tables, a child with two parents, ~2k rows", builder=_build_demo),
-    DatasetSpec("airbnb-simplified_subsampled", ("airbnb",), "AirBnB users and sessions (2 tables, 57k rows)"),
-    DatasetSpec("rossmann_subsampled", ("rossmann",), "Rossmann stores and sales (2 tables, 59k rows)"),
-    DatasetSpec("walmart_subsampled", ("walmart",), "Walmart stores, features, depts (3 tables, 15k rows)"),
+    DatasetSpec("airbnb-simplified_subsampled", ("airbnb",), "AirBnB users and sessions (2 tables, 57k rows)",
+                utility_tasks=AIRBNB_TASKS),
+    DatasetSpec("rossmann_subsampled", ("rossmann",), "Rossmann stores and sales (2 tables, 59k rows)",
+                utility_tasks=ROSSMANN_TASKS),
+    DatasetSpec("walmart_subsampled", ("walmart",), "Walmart stores, features, depts (3 tables, 15k rows)",
+                utility_tasks=WALMART_TASKS),
     DatasetSpec("CORA_v1", ("cora",), "citation network (3 tables, 57k rows)", sdv_demo="CORA_v1"),
     DatasetSpec(
         "Biodegradability_v1", ("biodegradability", "biodeg"), "molecules (5 tables, 22k rows)",
