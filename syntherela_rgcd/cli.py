@@ -105,7 +105,7 @@ def list_command(what: str, data_dir: str | None) -> None:
 @click.option("--scale", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
               help="Size of each sample relative to the real database.")
 @click.option("--metrics", default="dda,cardinality", show_default=True,
-              help="Comma-separated metrics (dda, cardinality, columns); 'none' skips scoring.")
+              help="Comma-separated metrics (dda, cardinality, columns, utility, privacy); 'none' skips scoring.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Seconds allowed per trained component (RGCD); the best weights so far are kept.")
@@ -124,7 +124,8 @@ def run(quiet: bool, config_file: str | None, **options) -> None:
 @click.option("--method", "-m", required=True, help="Method folder name under synthetic/<dataset>/.")
 @click.option("--dataset", "-d", required=True, help="Dataset name or alias.")
 @click.option("--run-id", default=None, help="Score only this run (default: every run on disk).")
-@click.option("--metrics", default="dda,cardinality", show_default=True, help="Comma-separated metrics.")
+@click.option("--metrics", default="dda,cardinality", show_default=True,
+              help="Comma-separated metrics (dda, cardinality, columns, utility, privacy).")
 @data_dir_option
 @output_dir_option
 @quiet_option
@@ -159,6 +160,45 @@ def download(dataset: str, url: str | None, data_dir: str | None, quiet: bool) -
     click.echo(f"{name}: installed in {target}")
 
 
+@cli.command()
+@click.option("--dataset", "-d", default=None, help="Only this dataset (name or alias); default: all.")
+@click.option("--metric", type=click.Choice(["dda", "utility", "privacy"]), default="dda", show_default=True,
+              help="dda: detection accuracy (paper Table 1); utility: ML score, model and feature selection "
+                   "(Table 2); privacy: DCR score (Appendix B).")
+@click.option("--format", "fmt", type=click.Choice(["md", "csv", "json"]), default="md", show_default=True,
+              help="GitHub Markdown with a legend, CSV or JSON.")
+@click.option("--results-dir", "results_dirs", multiple=True, type=click.Path(file_okay=False),
+              help="Folder holding <dataset>/<method>/<run_id>/summary.json; repeatable "
+                   "(default: runs/results and results/runs, those that exist).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="Write the table to this file instead of standard output.")
+@click.option("--plot", "plot_file", type=click.Path(dir_okay=False), default=None,
+              help="Also draw the metric per dataset, one marker per method, to this PNG.")
+def leaderboard(dataset: str | None, metric: str, fmt: str, results_dirs: tuple[str, ...], output: str | None,
+                plot_file: str | None) -> None:
+    """The paper's published numbers and every local run in one table, best per dataset marked.
+
+    Local runs are grouped by dataset, method and profile and shown as mean ± standard error
+    over runs and samples; the same run found in two folders counts once (the newest).
+    """
+    from .leaderboard import DEFAULT_RESULTS_DIRS, build_leaderboard, collect_runs, plot, render
+
+    dirs = list(results_dirs) or list(DEFAULT_RESULTS_DIRS)
+    runs = collect_runs(dirs, missing_ok=not results_dirs)
+    rows = build_leaderboard(runs, metric, dataset)
+    text = render(rows, fmt, metric=metric, results_dirs=dirs)
+    if plot_file:
+        click.echo(f"plot: {plot(rows, plot_file, metric=metric)}", err=True)
+    if output:
+        from pathlib import Path
+
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"leaderboard: {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
 def format_summary(summary: dict) -> str:
     """The short table printed after a run: DDA per table, cardinality, timings, memory."""
     scores = summary.get("scores", {})
@@ -187,7 +227,32 @@ def format_summary(summary: dict) -> str:
     passing = [s["columns_passing"] for s in scores.values() if s.get("columns_passing") is not None]
     if passing:
         lines.append(f"  columns passing marginal tests (p > 0.05): {mean(passing):.0%}")
+    lines.extend(_utility_lines([s["utility"] for s in scores.values() if "utility" in s]))
+    dcr = [s["dcr"] for s in scores.values() if "dcr" in s]
+    if dcr:
+        lines.append(f"  {'table':<24} DCR score (0.5 or more = no sign of copying)")
+        for table in sorted(dcr[0]):
+            lines.append(f"  {table:<24} {mean(d[table]['score'] for d in dcr):.3f} ± {mean(d[table]['se'] for d in dcr):.3f}")
     return "\n".join(lines)
+
+
+def _utility_lines(utility: list[dict]) -> list[str]:
+    """Per task: the score trained on real, on synthetic and the naive one; rank agreements."""
+    lines = []
+    for task in sorted(utility[0]) if utility else []:
+        runs = [u[task] for u in utility if task in u]
+        first = runs[0]
+        arrow = "higher" if first["higher_is_better"] else "lower"
+        lines.append(f"  utility {first['table']}.{first['target']} ({first['metric']}, {arrow} is better; "
+                     f"real test rows: {first['holdout']})")
+        lines.append(f"    {first['metric']}: real {first['real']:.4g} ± {first['real_se']:.2g}, "
+                     f"synthetic {mean(r['synthetic'] for r in runs):.4g} ± {mean(r['synthetic_se'] for r in runs):.2g}, "
+                     f"naive {first['naive']:.4g}")
+        lines.append(f"    model selection {mean(r['model_selection'] for r in runs):.2f} ± "
+                     f"{mean(r['model_selection_se'] for r in runs):.2f}, feature selection "
+                     f"{mean(r['feature_selection'] for r in runs):.2f} ± {mean(r['feature_selection_se'] for r in runs):.2f}"
+                     " (weighted rank correlation, 1 = same ranking as on real data)")
+    return lines
 
 
 def main() -> None:

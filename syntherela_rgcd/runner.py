@@ -224,9 +224,12 @@ def evaluate(
             (staging / "summary.json").write_text(json.dumps(summary, indent=2, cls=NpEncoder))
             destination.mkdir(parents=True, exist_ok=True)
             for file in staging.iterdir():
-                if file.name != "summary.json":
-                    _keep_earlier_metrics(file, destination / file.name)
-                os.replace(file, destination / file.name)
+                target = destination / file.name
+                if file.is_dir():  # e.g. the DCR histograms: the new ones replace the old
+                    shutil.rmtree(target, ignore_errors=True)
+                elif file.name in {f"{s.name}.json" for s in samples}:
+                    _keep_earlier_metrics(file, target)
+                os.replace(file, target)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         results.append(RunResult(data.name, method, rid, summary, run_dir, destination))

@@ -1,12 +1,21 @@
 """Scoring a synthetic sample against the real data.
 
 ``evaluate_sample`` reads the sample back from disk exactly as SyntheRela's ``Benchmark``
-would (so what is scored is what was written), runs the selected metrics and saves the
-SyntheRela Report JSON next to a compact summary.
+would (so what is scored is what was written) and runs the selected metrics:
+
+* fidelity (``dda``, ``cardinality``, ``columns``) through SyntheRela's ``Report``, whose JSON
+  is saved as ``<sample>.json``;
+* ``utility``: train on synthetic, test on real, for the tasks the dataset registers
+  (``DatasetSpec.utility_tasks``), saved as ``<sample>.utility.json``;
+* ``privacy``: the DCR score per modelled table, saved as ``<sample>.privacy.json`` with one
+  histogram per table in ``<sample>.dcr/``.
+
+The headline figures of all of them go into the compact summary the runner keeps.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -16,7 +25,15 @@ from .fidelity import FIDELITY_METRICS, run_report, summarise
 logger = logging.getLogger(__name__)
 
 DEFAULT_METRICS = ("dda", "cardinality")
-KNOWN_METRICS = dict(FIDELITY_METRICS)
+KNOWN_METRICS: dict[str, str] = {
+    **{name: metric.summary for name, metric in FIDELITY_METRICS.items()},
+    "utility": "train on synthetic, test on real: score, model and feature selection (per dataset task)",
+    "privacy": "distance to closest record: P(holdout row closer than synthetic row), 0.5 or more is good",
+}
+
+#: Evaluation randomness (DDA folds, bootstrap, DCR splits) is fixed, independent of the
+#: generator's seed, so that two runs are compared on the same footing.
+EVALUATION_SEED = 0
 
 
 def parse_metrics(metrics: str | list[str] | tuple[str, ...]) -> list[str]:
@@ -31,11 +48,50 @@ def parse_metrics(metrics: str | list[str] | tuple[str, ...]) -> list[str]:
 
 def evaluate_sample(data, sample_dir: Path, metrics: list[str], method: str, run_id: str, sample_id: str,
                     results_dir: Path) -> dict:
-    """Score one sample folder; writes ``<results_dir>/<sample_id>.json`` and returns the summary."""
+    """Score one sample folder; writes the detail files into ``results_dir`` and returns the summary."""
     from ..datasets import load_synthetic
 
     synthetic = load_synthetic(Path(sample_dir), data)
+    results_dir = Path(results_dir)
+    results_dir.mkdir(parents=True, exist_ok=True)
     logger.info("scoring %s/%s with %s", run_id, sample_id, ", ".join(metrics))
-    report = run_report(data.tables, synthetic, data.metadata, metrics, data.name, method, run_id, sample_id)
-    report.save_results(results_dir, f"{sample_id}.json")
-    return summarise(report.results)
+    summary: dict = {}
+    fidelity = [name for name in metrics if name in FIDELITY_METRICS]
+    if fidelity:
+        report = run_report(data.tables, synthetic, data.metadata, fidelity, data.name, method, run_id, sample_id)
+        report.save_results(results_dir, f"{sample_id}.json")
+        summary.update(summarise(report.results))
+    if "utility" in metrics:
+        utility = _utility(data, synthetic)
+        if utility is not None:
+            _write_json(results_dir / f"{sample_id}.utility.json", utility)
+            summary["utility"] = {task: _headline(figures) for task, figures in utility.items()}
+    if "privacy" in metrics:
+        from .privacy import evaluate_privacy
+
+        logger.info("privacy: DCR per modelled table")
+        dcr = evaluate_privacy(data.tables, synthetic, data.metadata, seed=EVALUATION_SEED,
+                               plot_dir=results_dir / f"{sample_id}.dcr")
+        _write_json(results_dir / f"{sample_id}.privacy.json", dcr)
+        summary["dcr"] = {table: {"score": f["score"], "se": f["se"]} for table, f in dcr.items()}
+    return summary
+
+
+def _utility(data, synthetic: dict) -> dict | None:
+    from .utility import evaluate_utility, tasks_for
+
+    tasks = tasks_for(data.name)
+    if not tasks:
+        logger.warning("utility: dataset %r registers no utility task; skipped", data.name)
+        return None
+    logger.info("utility: %s", ", ".join(f"{t.table}.{t.target} ({t.metric})" for t in tasks))
+    return evaluate_utility(data, synthetic, tasks, seed=EVALUATION_SEED)
+
+
+def _headline(figures: dict) -> dict:
+    """The utility figures the summary keeps (the per-model detail stays in the JSON file)."""
+    return {key: value for key, value in figures.items() if key != "models"}
+
+
+def _write_json(path: Path, payload: dict) -> None:
+    path.write_text(json.dumps(payload, indent=2, sort_keys=True))
