@@ -27,8 +27,8 @@ import platformdirs
 from syntherela.metadata import Metadata
 
 from .errors import DataError
-from .evaluation.utility import AIRBNB_TASKS, ROSSMANN_TASKS, WALMART_TASKS
 from .plugins import hookimpl
+from .utility_tasks import AIRBNB_TASKS, ROSSMANN_TASKS, WALMART_TASKS
 
 if TYPE_CHECKING:
     from .plugins import Registry
@@ -53,7 +53,7 @@ class DatasetSpec:
     url: str | None = None
     sdv_demo: str | None = None
     builder: Callable[[], tuple[Tables, dict]] | None = field(default=None, compare=False)
-    #: ``evaluation.utility.UtilityTask``s: the targets the utility metric trains on synthetic, tests on real
+    #: ``utility_tasks.UtilityTask``s: the targets the utility metric trains on synthetic, tests on real
     utility_tasks: tuple = field(default=(), compare=False)
 
 

@@ -253,3 +253,43 @@ def test_run_is_named_after_the_profile_the_method_resolved(scripted, tmp_path):
     registry = build_registry(extra_plugins=[_Plugin(Profiled)])
     result = run(_options(tmp_path / "data", tmp_path / "out"), registry=registry)
     assert result.run_id == "cpu-seed0" and result.summary["profile"] == "cpu"
+
+
+# --- the whole scoring chain through the command line -------------------------------------
+
+
+def test_run_scores_dda_utility_and_privacy_end_to_end(installed_plugins, cli_invoke, tmp_path):
+    """A Rossmann stand-in written as ``rossmann_subsampled``; the copycat plugin gives the real
+    tables back as its sample; ``syntherela run`` scores DDA, utility (the catalogue's
+    Customers task, found through the alias) and DCR, prints them and writes their files."""
+    from test_utility import ROSSMANN_METADATA, rossmann_standin
+
+    from syntherela_rgcd.datasets import write_dataset
+
+    data_dir, out = tmp_path / "data", tmp_path / "out"
+    write_dataset(data_dir / "original" / "rossmann_subsampled", rossmann_standin(), ROSSMANN_METADATA)
+    result = cli_invoke(["run", "--method", "copycat", "--dataset", "rossmann", "--data-dir", data_dir,
+                         "--output-dir", out, "--metrics", "dda,utility,privacy", "--quiet"])
+    assert result.exit_code == 0, result.output
+
+    assert "rossmann_subsampled / copycat / default-seed0" in result.output
+    assert "utility historical.Customers (RMSE, lower is better; real test rows: last 20% of Date)" in result.output
+    assert "model selection" in result.output and "feature selection" in result.output
+    lines = result.output.splitlines()
+    dcr = next(i for i, line in enumerate(lines) if "DCR score (0.5 or more" in line)
+    assert [line.split()[0] for line in lines[dcr + 1:dcr + 3]] == ["historical", "store"]
+
+    results = out / "results" / "rossmann_subsampled" / "copycat" / "default-seed0"
+    summary = json.loads((results / "summary.json").read_text())
+    scores = summary["scores"]["sample1"]
+    customers = scores["utility"]["Customers"]
+    assert (customers["table"], customers["target"], customers["metric"]) == ("historical", "Customers", "RMSE")
+    assert customers["synthetic"] == pytest.approx(customers["real"]) and customers["real"] < customers["naive"]
+    assert "models" not in customers  # the per-model detail stays in the utility file
+    assert set(scores["dcr"]) == {"store", "historical"}
+    assert "store" in scores["dda"]
+    detail = json.loads((results / "sample1.utility.json").read_text())
+    assert set(detail["Customers"]["models"]) == {"xgboost", "linear", "random_forest", "decision_tree", "knn",
+                                                   "svr", "mlp"}
+    assert set(json.loads((results / "sample1.privacy.json").read_text())) == {"store", "historical"}
+    assert sorted(p.suffix for p in (results / "sample1.dcr").iterdir()) == [".png", ".png"]
