@@ -42,6 +42,7 @@ from typing import Iterable, Sequence
 
 from . import published
 from .errors import DataError, SyntheRelaError, UnknownNameError
+from .plotting import default_style
 
 logger = logging.getLogger(__name__)
 
@@ -648,6 +649,7 @@ def _family(row: Row) -> str:
     return METHOD_NAMES.get(row.method, row.method)
 
 
+@default_style
 def plot(rows: Sequence[Row], path: str | Path, metric: str | None = None) -> Path:
     """Draw the headline figure per dataset, one marker per method, with error bars.
 

@@ -44,6 +44,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import QuantileTransformer
 
 from ..errors import DataError
+from ..plotting import default_style
 
 if TYPE_CHECKING:
     from syntherela.metadata import Metadata
@@ -398,6 +399,7 @@ PLOT_SERIES = (  # key, legend label, colour
 )
 
 
+@default_style
 def plot_dcr_histogram(distances: dict, path, *, table: str | None = None, score: float | None = None,
                        se: float | None = None) -> Path:
     """Write a PNG with the three distance distributions of one table.
