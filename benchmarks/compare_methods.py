@@ -5,7 +5,7 @@ reported is that run's alone. ``--jobs N`` runs N of them at a time, each with
 ``cores / N`` torch/OpenMP threads (small models gain little from a second thread, so two
 single-threaded runs side by side finish sooner on a 2-core machine than one after the other;
 their fit seconds then include the neighbour's load). ``--collect`` runs nothing and tabulates
-the runs already in ``--output-dir``.
+the runs already in ``--output-dir`` (those that exist).
 
 The table (DDA per table with standard error, utility and DCR when scored, fit and sample
 seconds, peak memory, and the paper's RGCD figure), one row per run plus the mean over seeds,
@@ -171,8 +171,11 @@ def main() -> None:
 
     work = [(method, dataset, int(seed)) for dataset in args.datasets.split(",")
             for method in args.methods.split(",") for seed in args.seeds.split(",")]
-    if args.collect:
+    if args.collect:  # runs that are not there (e.g. SDV with one seed only) are left out
         summaries = [collect_one(method, dataset, seed, args) for method, dataset, seed in work]
+        for missing in [s for s in summaries if "error" in s]:
+            print(f"  not found: {missing['dataset']} / {missing['method']} / seed {missing['seed']}", file=sys.stderr)
+        summaries = [s for s in summaries if "error" not in s]
     else:
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
             summaries = list(pool.map(lambda job: run_one(*job, args), work))
