@@ -4,7 +4,9 @@ matter (copies score low, fresh samples about 0.5, far-away noise near 1)."""
 from __future__ import annotations
 
 import json
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,21 +25,10 @@ from syntherela_rgcd.evaluation.privacy import (
     table_rng,
 )
 
+sys.path.insert(0, str(Path(__file__).parent / "rgcd"))
+from rgcd_helpers import load_shared, make_metadata  # noqa: E402
+
 AIRBNB = "airbnb-simplified_subsampled"
-
-
-def make_metadata(tables: dict, relationships: list = ()) -> Metadata:
-    """``tables``: name -> (primary key or None, {column: sdtype}); ``relationships``:
-    (parent, child, foreign key)."""
-    spec = {"METADATA_SPEC_VERSION": "MULTI_TABLE_V1", "tables": {}, "relationships": []}
-    for name, (pk, columns) in tables.items():
-        spec["tables"][name] = {"columns": {c: {"sdtype": s} for c, s in columns.items()}}
-        if pk:
-            spec["tables"][name]["primary_key"] = pk
-    for parent, child, fk in relationships:
-        spec["relationships"].append({"parent_table_name": parent, "child_table_name": child,
-                                      "parent_primary_key": tables[parent][0], "child_foreign_key": fk})
-    return Metadata.load_from_dict(spec)
 
 
 PEOPLE = make_metadata({"people": ("pid", {"pid": "id", "height": "numerical", "colour": "categorical",
@@ -256,14 +247,9 @@ def test_demo_database():
 
 
 @pytest.mark.slow
-def test_airbnb_half_against_half(monkeypatch, tmp_path):
+def test_airbnb_half_against_half(tmp_path):
     """AirBnB split in two: one half is the real data, the other plays the synthetic sample,
     which is what an ideal generator would give (score about 0.5)."""
-    from pathlib import Path
-
-    monkeypatch.syspath_prepend(str(Path(__file__).parent / "rgcd"))
-    from rgcd_helpers import load_shared
-
     tables, metadata = load_shared(AIRBNB)
     real, synthetic = {}, {}
     for name, table in tables.items():

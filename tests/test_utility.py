@@ -11,7 +11,6 @@ scores with the paper's (Table 2: AirBnB AUC 0.73 / 0.5, Walmart RMSE 6117 / 769
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -43,6 +42,9 @@ from syntherela_rgcd.utility_tasks import (
     rossmann_features,
     walmart_features,
 )
+
+sys.path.insert(0, str(Path(__file__).parent / "rgcd"))
+from rgcd_helpers import shared_original  # noqa: E402
 
 RESULT_KEYS = {
     "table", "target", "metric", "higher_is_better", "holdout", "real", "real_se", "synthetic", "synthetic_se",
@@ -546,9 +548,7 @@ def test_tasks_for_catalogue_aliases_and_plugins():
 def shared_dataset(name: str) -> PreparedDataset:
     """``../shared/data/original/<name>`` beside the repository (or under
     ``$SYNTHERELA_SHARED_DATA``); the test is skipped when it is absent."""
-    env = os.environ.get("SYNTHERELA_SHARED_DATA")
-    root = Path(env) if env else Path(__file__).resolve().parents[1].parent / "shared" / "data"
-    path = (root / "original" if (root / "original").is_dir() else root) / name
+    path = shared_original() / name
     if not (path / "metadata.json").is_file():
         pytest.skip(f"shared dataset {name} not available at {path}")
     tables, metadata = load_dataset(path, name)

@@ -1,5 +1,7 @@
-"""Helpers shared by the generator's tests: hand-made schemas, the shared benchmark data,
-and a single-threaded torch (small models run faster, and steadier on a busy 2-core box)."""
+"""Helpers shared by the tests: hand-made schemas, the shared benchmark data, and a
+single-threaded torch (small models run faster, and steadier on a busy 2-core box).
+
+Torch is imported only by the fixture, so tests of torch-free modules can use the rest."""
 
 from __future__ import annotations
 
@@ -7,11 +9,10 @@ import os
 from pathlib import Path
 
 import pytest
-import torch
 from syntherela.metadata import Metadata
 
 
-def make_metadata(tables: dict, relationships: list) -> Metadata:
+def make_metadata(tables: dict, relationships: list | tuple = ()) -> Metadata:
     """``tables``: name -> (primary key or None, {column: sdtype}); ``relationships``:
     (parent, child, foreign key) with the parent's primary key looked up."""
     spec = {"METADATA_SPEC_VERSION": "MULTI_TABLE_V1", "tables": {}, "relationships": []}
@@ -54,6 +55,8 @@ def load_shared(name: str) -> tuple[dict, Metadata]:
 
 @pytest.fixture(autouse=True, scope="module")
 def single_torch_thread():
+    import torch
+
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     yield
