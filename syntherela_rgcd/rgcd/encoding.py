@@ -402,6 +402,15 @@ class TableEncoder:
         return [card for codec in self.codecs for card in codec.cardinalities]
 
     @property
+    def categorical_names(self) -> list[str | None]:
+        """Per categorical model column, the table column it codes, or None for a numerical
+        column's missing indicator (not a value of the table)."""
+        names: list[str | None] = []
+        for codec in self.codecs:
+            names += [codec.name if codec.kind == "categorical" else None] * len(codec.cardinalities)
+        return names
+
+    @property
     def is_empty(self) -> bool:
         return self.n_num == 0 and not self.cardinalities
 

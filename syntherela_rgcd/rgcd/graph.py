@@ -20,18 +20,23 @@ def build_graph(
     metadata: Metadata,
     features: dict[str, np.ndarray | None],
     positions: dict[str, np.ndarray] | None = None,
+    structural: dict[str, np.ndarray] | None = None,
 ) -> HeteroData:
     """Graph over the rows of ``keys`` (only their key columns are read).
 
     ``features[t]`` is an (n, d) array of the table's encoded attributes, or None for a
     table not generated yet, which then gets a constant 1-dim feature (structure only).
     ``positions[t]`` (days from the column minimum, see :func:`day_offsets`) is stored as
-    ``data[t].pos_days`` for the GNN's positional encoding.
+    ``data[t].pos_days`` for the GNN's positional encoding. ``structural[t]`` (n, k) holds
+    features the structure alone determines (sibling order, see :mod:`.sibling_order`); they
+    are appended to the table's node features whether it is generated yet or not.
     """
     data = HeteroData()
     for table, frame in keys.items():
         feats = features.get(table)
         x = np.ones((len(frame), 1)) if feats is None else np.asarray(feats, dtype=np.float32).reshape(len(frame), -1)
+        if structural is not None and table in structural:
+            x = np.concatenate([x, np.asarray(structural[table], dtype=np.float32)], axis=1)
         data[table].x = torch.as_tensor(x, dtype=torch.float32)
         data[table].num_nodes = len(frame)
     for table, pos in (positions or {}).items():

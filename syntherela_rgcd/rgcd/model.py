@@ -37,6 +37,8 @@ from .encoding import TableEncoder
 from .gnn import GNNConditioner, GNNConfig, train_gnn
 from .graph import build_graph, day_offsets
 from .schema import generation_order, id_columns
+from .sibling_order import sibling_order_features
+from .sibling_unique import UniqueColumn, assign_distinct, find_unique_columns, group_ids
 from .structure import SampledStructure, StructureSampler
 from .training import resolve_device, seed_everything
 from .vae import VAE, VAEConfig, train_vae
@@ -99,6 +101,8 @@ class RGCD:
         self.models: dict[str, TableModel] = {}
         self.structure: StructureSampler | None = None
         self.positions: dict[str, np.ndarray] = {}
+        self.sibling_order: dict[str, np.ndarray] = {}
+        self.unique_siblings: dict[str, list[UniqueColumn]] = {}
         self.history: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ fitting
@@ -112,6 +116,7 @@ class RGCD:
         self.columns = {t: list(tables[t].columns) for t in self.order}
         self.structure = StructureSampler().fit(tables, metadata)
         self.positions = self._real_positions(tables)
+        self.sibling_order = sibling_order_features(tables, metadata) if self.config.get("sibling_order") else {}
         start = time.perf_counter()
 
         for table in self.order:
@@ -127,6 +132,8 @@ class RGCD:
             encoder = self.encoders[table]
             x_num, x_cat = encoder.transform(tables[table])
             encoded[table] = (x_num, x_cat)
+            if self.config.get("unique_siblings"):
+                self._find_unique_siblings(table, tables[table], x_cat)
             vae_config = VAEConfig.from_dict(self.config["vae"])
             vae_config.time_budget = tighter(vae_config.time_budget, budget.vae(table))
             vae_config.max_steps = _whole(tighter(vae_config.max_steps, steps.vae(table)))
@@ -148,7 +155,7 @@ class RGCD:
         steps.start_conditional_phase()
         for index, table in enumerate(self.modelled):
             done = self.modelled[:index]
-            graph = self._graph(real_keys, {t: node_features[t] for t in done}, self.positions)
+            graph = self._graph(real_keys, {t: node_features[t] for t in done}, self.positions, self.sibling_order)
             gnn_config = GNNConfig.from_dict(self.config["gnn"])
             gnn_budget, table_budget = budget.gnn_and_diffusion(table)
             gnn_config.time_budget = tighter(gnn_config.time_budget, gnn_budget)
@@ -198,11 +205,33 @@ class RGCD:
             if metadata.tables[table].columns[column]["sdtype"] != "datetime":
                 raise DataError(f"rgcd config: position column {table}.{column} is not a datetime")
 
+    def _foreign_keys(self, table: str) -> list[str]:
+        return [r["child_foreign_key"] for r in self.metadata.relationships if r["child_table_name"] == table]
+
+    def _find_unique_siblings(self, table: str, frame: pd.DataFrame, x_cat: np.ndarray) -> None:
+        fks = {fk: frame[fk] for fk in self._foreign_keys(table)}
+        found = find_unique_columns(x_cat, self.encoders[table].categorical_names, fks, self.positions.get(table))
+        if found:
+            self.unique_siblings[table] = found
+            logger.info("%s: kept unique among siblings: %s", table, ", ".join(
+                f"{u.column} per {u.foreign_key}{' and date' if u.with_position else ''}" for u in found))
+
+    def _decode(self, table: str, model: TableModel, z: np.ndarray, keys: pd.DataFrame,
+                positions: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Latents -> model space; columns unique among siblings get distinct codes per group."""
+        with torch.no_grad():
+            x_num, logits = model.vae.eval().decode_logits(torch.as_tensor(z, dtype=torch.float32))
+        x_cat = np.stack([l.argmax(dim=1).numpy() for l in logits], axis=1) if logits else np.zeros((len(z), 0), np.int64)
+        for rule in self.unique_siblings.get(table, []):
+            groups = group_ids(keys[rule.foreign_key], positions.get(table) if rule.with_position else None)
+            x_cat[:, rule.cat_index] = assign_distinct(logits[rule.cat_index].numpy(), groups)
+        return x_num.numpy(), x_cat
+
     def _real_positions(self, tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
         return {t: day_offsets(tables[t][c]).astype(np.float32) for t, c in self.config.get("positions", {}).items()}
 
-    def _graph(self, keys, features, positions):
-        return build_graph(keys, self.metadata, {t: features.get(t) for t in self.order}, positions)
+    def _graph(self, keys, features, positions, sibling_order):
+        return build_graph(keys, self.metadata, {t: features.get(t) for t in self.order}, positions, sibling_order)
 
     # ------------------------------------------------------------------ sampling
 
@@ -213,17 +242,16 @@ class RGCD:
         seed = self.config["seed"] if seed is None else int(seed)
         structure: SampledStructure = self.structure.sample(scale=scale, seed=seed)
         positions = {t: self.positions[t][structure.source_rows[t]] for t in self.positions}
+        sibling_order = {t: self.sibling_order[t][structure.source_rows[t]] for t in self.sibling_order}
         features: dict[str, np.ndarray] = {}
         attributes: dict[str, pd.DataFrame] = {}
         for index, table in enumerate(self.modelled):
             model = self.models[table]
-            graph = self._graph(structure.keys, features, positions)
+            graph = self._graph(structure.keys, features, positions, sibling_order)
             with torch.no_grad():
                 h = model.gnn.eval().embed(graph)[table]
             z = model.diffusion.sample(h, seed=seed * 1009 + index)
-            with torch.no_grad():
-                x_num, x_cat = model.vae.eval().decode(torch.as_tensor(z, dtype=torch.float32))
-            x_num, x_cat = x_num.numpy(), x_cat.numpy()
+            x_num, x_cat = self._decode(table, model, z, structure.keys[table], positions)
             encoder = self.encoders[table]
             attributes[table] = encoder.inverse_transform(x_num, x_cat)
             features[table] = encoder.node_features(x_num, x_cat)
@@ -256,6 +284,7 @@ class RGCD:
         structure_state = self.structure.get_state()
         arrays = dict(structure_state["arrays"])
         arrays.update({f"position::{t}": v for t, v in self.positions.items()})
+        arrays.update({f"sibling_order::{t}": v for t, v in self.sibling_order.items()})
         np.savez_compressed(path / "structure.npz", **arrays)
         manifest = {
             "format_version": FORMAT_VERSION,
@@ -265,6 +294,7 @@ class RGCD:
             "columns": self.columns,
             "structure": structure_state["meta"],
             "encoders": {t: e.get_state() for t, e in self.encoders.items()},
+            "unique_siblings": {t: [u.to_dict() for u in rules] for t, rules in self.unique_siblings.items()},
             "gnn_in_dims": {t: m.gnn_in_dims for t, m in self.models.items()},
             "latent_dims": {t: m.vae.latent_dim for t, m in self.models.items()},
             "history": self.history,
@@ -293,10 +323,12 @@ class RGCD:
         model.columns = manifest["columns"]
         model.history = manifest["history"]
         model.encoders = {t: TableEncoder.from_state(s) for t, s in manifest["encoders"].items()}
+        model.unique_siblings = {t: [UniqueColumn(**u) for u in rules] for t, rules in manifest.get("unique_siblings", {}).items()}
         with np.load(path / "structure.npz") as arrays:
             loaded = {k: arrays[k] for k in arrays.files}
         model.positions = {k.split("::", 1)[1]: v for k, v in loaded.items() if k.startswith("position::")}
-        arrays = {k: v for k, v in loaded.items() if not k.startswith("position::")}
+        model.sibling_order = {k.split("::", 1)[1]: v for k, v in loaded.items() if k.startswith("sibling_order::")}
+        arrays = {k: v for k, v in loaded.items() if "::" not in k}
         model.structure = StructureSampler.from_state({"meta": manifest["structure"], "arrays": arrays})
         model.models = {}
         gnn_config = GNNConfig.from_dict(config["gnn"])

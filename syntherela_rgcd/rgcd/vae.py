@@ -129,15 +129,23 @@ class VAE(nn.Module):
     @torch.no_grad()
     def decode(self, z: Tensor | np.ndarray) -> tuple[Tensor, Tensor]:
         """Latents (n, latent_dim) -> (x_num (n, n_num), x_cat (n, n_cat) most likely codes)."""
+        x_num, logits = self.decode_logits(z)
+        codes = [column.argmax(dim=1) for column in logits]
+        x_cat = torch.stack(codes, dim=1) if codes else x_num.new_zeros(len(x_num), 0, dtype=torch.long)
+        return x_num, x_cat
+
+    @torch.no_grad()
+    def decode_logits(self, z: Tensor | np.ndarray) -> tuple[Tensor, list[Tensor]]:
+        """Latents -> (x_num, one (n, cardinality) logits tensor per categorical column), for
+        decoders that choose codes under constraints (see :mod:`.sibling_unique`)."""
         z = torch.as_tensor(z, dtype=torch.float32, device=self.num_bias.device)
         tokens = z.reshape(len(z), self.n_num + len(self.cardinalities), self.d_token)
-        nums, cats = [], []
+        nums, logits = [], []
         for chunk in tokens.split(_CHUNK):
             recon_num, cat_logits = self._reconstruct(chunk)
             nums.append(recon_num)
-            codes = [logits.argmax(dim=1) for logits in cat_logits]
-            cats.append(torch.stack(codes, dim=1) if codes else chunk.new_zeros(len(chunk), 0, dtype=torch.long))
-        return torch.cat(nums), torch.cat(cats)
+            logits.append(cat_logits)
+        return torch.cat(nums), [torch.cat(parts) for parts in zip(*logits)]
 
     def _reconstruct(self, tokens: Tensor) -> tuple[Tensor, list[Tensor]]:
         """Column tokens (no [CLS]) -> numerical values and categorical logits."""

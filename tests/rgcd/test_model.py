@@ -170,3 +170,36 @@ def test_step_budget_bounds_training_and_two_fits_with_one_seed_are_identical(de
     a, b = (fit.sample(seed=3) for fit in fits)
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name])
+
+
+def _papers_and_words(n_papers: int = 60, seed: int = 0) -> tuple[dict, Metadata]:
+    """CORA in miniature: every paper lists 3-8 distinct words out of 12."""
+    rng = np.random.default_rng(seed)
+    sizes = rng.integers(3, 9, n_papers)
+    words = np.concatenate([rng.choice(12, size, replace=False) for size in sizes])
+    tables = {
+        "paper": pd.DataFrame({"pid": np.arange(n_papers), "topic": rng.choice(["a", "b"], n_papers)}),
+        "content": pd.DataFrame({"pid": np.repeat(np.arange(n_papers), sizes), "word": [f"w{w}" for w in words]}),
+    }
+    metadata = Metadata.load_from_dict({
+        "METADATA_SPEC_VERSION": "MULTI_TABLE_V1",
+        "tables": {
+            "paper": {"primary_key": "pid", "columns": {"pid": {"sdtype": "id"}, "topic": {"sdtype": "categorical"}}},
+            "content": {"columns": {"pid": {"sdtype": "id"}, "word": {"sdtype": "categorical"}}},
+        },
+        "relationships": [{"parent_table_name": "paper", "child_table_name": "content",
+                           "parent_primary_key": "pid", "child_foreign_key": "pid"}],
+    })
+    return tables, metadata
+
+
+def test_values_unique_among_real_siblings_stay_unique_after_save_and_load(tmp_path):
+    tables, metadata = _papers_and_words()
+    model = RGCD(profile="smoke", config=TINY, progress=False).fit(tables, metadata)
+    assert [u.column for u in model.unique_siblings["content"]] == ["word"]
+    model.save(tmp_path / "m")
+    for fitted_model in (model, RGCD.load(tmp_path / "m")):
+        content = fitted_model.sample(seed=1)["content"]
+        assert not content.duplicated(["pid", "word"]).any()
+    off = RGCD(profile="smoke", config={**TINY, "unique_siblings": False}, progress=False).fit(tables, metadata)
+    assert off.unique_siblings == {}

@@ -1,0 +1,56 @@
+"""Columns unique among siblings: detection from the real data and repeat-free decoding."""
+
+import numpy as np
+import pandas as pd
+
+from syntherela_rgcd.rgcd.sibling_unique import assign_distinct, find_unique_columns, group_ids, is_unique_within
+
+
+def test_group_ids_split_by_key_and_date_and_isolate_missing_keys():
+    keys = pd.Series([1, 1, 2, None, None], dtype="Int64")
+    assert list(group_ids(keys)) [:3] == [0, 0, 1]
+    ids = group_ids(keys)
+    assert len(set(ids[3:])) == 2 and not set(ids[3:]) & set(ids[:3])
+    with_dates = group_ids(pd.Series([1, 1, 1]), np.array([0.0, 7.0, 0.0]))
+    assert with_dates[0] == with_dates[2] != with_dates[1]
+
+
+def test_uniqueness_needs_shared_groups():
+    # every row alone in its group: trivially unique, so not a rule
+    assert not is_unique_within(np.arange(5), np.zeros(5, dtype=int))
+    assert is_unique_within(np.array([0, 0, 1, 1]), np.array([3, 4, 3, 4]))
+    assert not is_unique_within(np.array([0, 0, 1, 1]), np.array([3, 3, 3, 4]))
+
+
+def test_find_unique_columns_tries_the_key_then_key_and_date():
+    store = pd.Series([1, 1, 1, 1, 2, 2])
+    date = np.array([0.0, 0.0, 7.0, 7.0, 0.0, 0.0])
+    dept = np.array([[5, 6, 5, 6, 5, 6]]).T  # repeats per store, unique per store and week
+    kind = np.array([[0, 1, 2, 3, 0, 1]]).T  # unique per store already
+    x_cat = np.hstack([dept, kind, kind])
+    found = find_unique_columns(x_cat, ["Dept", "Kind", None], {"Store": store}, date)
+    assert [(u.column, u.with_position) for u in found] == [("Dept", True), ("Kind", False)]
+    assert find_unique_columns(dept, ["Dept"], {"Store": store}, None) == []
+
+
+def test_assign_distinct_never_repeats_within_a_group_and_keeps_confident_choices():
+    rng = np.random.default_rng(0)
+    groups = rng.integers(0, 40, 400)
+    logits = rng.normal(size=(400, 30))
+    logits[:, 0] += 3.0  # plain argmax would give most rows category 0
+    codes = assign_distinct(logits, groups)
+    assert not pd.DataFrame({"g": groups, "c": codes}).duplicated().any()
+    assert (logits.argmax(1) == 0).mean() > 0.5
+    # in every group, the row most sure of category 0 keeps it
+    for g in np.unique(groups):
+        rows = np.flatnonzero(groups == g)
+        probs = np.exp(logits[rows]) / np.exp(logits[rows]).sum(1, keepdims=True)
+        best = rows[np.argmax(probs[:, 0])]
+        if logits[best].argmax() == 0:
+            assert codes[best] == 0
+
+
+def test_assign_distinct_falls_back_to_argmax_for_rows_beyond_the_categories():
+    logits = np.array([[2.0, 0.0], [1.0, 0.0], [0.0, 3.0]])
+    codes = assign_distinct(logits, np.zeros(3, dtype=int))
+    assert sorted(codes[[0, 2]]) == [0, 1] and codes[1] == 0
