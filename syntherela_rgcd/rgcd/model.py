@@ -38,7 +38,7 @@ from .gnn import GNNConditioner, GNNConfig, train_gnn
 from .graph import build_graph, day_offsets
 from .schema import generation_order, id_columns
 from .sibling_order import sibling_order_features
-from .sibling_unique import UniqueColumn, assign_distinct, find_unique_columns, group_ids
+from .sibling_values import SiblingRule, apply_rule, find_sibling_rules, group_ids
 from .structure import SampledStructure, StructureSampler
 from .training import resolve_device, seed_everything
 from .vae import VAE, VAEConfig, train_vae
@@ -102,7 +102,7 @@ class RGCD:
         self.structure: StructureSampler | None = None
         self.positions: dict[str, np.ndarray] = {}
         self.sibling_order: dict[str, np.ndarray] = {}
-        self.unique_siblings: dict[str, list[UniqueColumn]] = {}
+        self.sibling_rules: dict[str, list[SiblingRule]] = {}
         self.history: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ fitting
@@ -132,8 +132,8 @@ class RGCD:
             encoder = self.encoders[table]
             x_num, x_cat = encoder.transform(tables[table])
             encoded[table] = (x_num, x_cat)
-            if self.config.get("unique_siblings"):
-                self._find_unique_siblings(table, tables[table], x_cat)
+            if self.config.get("sibling_values"):
+                self._find_sibling_rules(table, tables[table], x_cat)
             vae_config = VAEConfig.from_dict(self.config["vae"])
             vae_config.time_budget = tighter(vae_config.time_budget, budget.vae(table))
             vae_config.max_steps = _whole(tighter(vae_config.max_steps, steps.vae(table)))
@@ -208,23 +208,23 @@ class RGCD:
     def _foreign_keys(self, table: str) -> list[str]:
         return [r["child_foreign_key"] for r in self.metadata.relationships if r["child_table_name"] == table]
 
-    def _find_unique_siblings(self, table: str, frame: pd.DataFrame, x_cat: np.ndarray) -> None:
+    def _find_sibling_rules(self, table: str, frame: pd.DataFrame, x_cat: np.ndarray) -> None:
         fks = {fk: frame[fk] for fk in self._foreign_keys(table)}
-        found = find_unique_columns(x_cat, self.encoders[table].categorical_names, fks, self.positions.get(table))
+        found = find_sibling_rules(x_cat, self.encoders[table].categorical_names, fks, self.positions.get(table))
         if found:
-            self.unique_siblings[table] = found
-            logger.info("%s: kept unique among siblings: %s", table, ", ".join(
-                f"{u.column} per {u.foreign_key}{' and date' if u.with_position else ''}" for u in found))
+            self.sibling_rules[table] = found
+            logger.info("%s: sibling rules: %s", table, "; ".join(rule.describe() for rule in found))
 
     def _decode(self, table: str, model: TableModel, z: np.ndarray, keys: pd.DataFrame,
-                positions: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """Latents -> model space; columns unique among siblings get distinct codes per group."""
+                positions: dict[str, np.ndarray], seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """Latents -> model space; columns with sibling rules are decoded group by group."""
         with torch.no_grad():
             x_num, logits = model.vae.eval().decode_logits(torch.as_tensor(z, dtype=torch.float32))
         x_cat = np.stack([l.argmax(dim=1).numpy() for l in logits], axis=1) if logits else np.zeros((len(z), 0), np.int64)
-        for rule in self.unique_siblings.get(table, []):
+        rng = np.random.default_rng(seed)
+        for rule in self.sibling_rules.get(table, []):
             groups = group_ids(keys[rule.foreign_key], positions.get(table) if rule.with_position else None)
-            x_cat[:, rule.cat_index] = assign_distinct(logits[rule.cat_index].numpy(), groups)
+            x_cat[:, rule.cat_index] = apply_rule(rule, logits[rule.cat_index].numpy(), groups, rng)
         return x_num.numpy(), x_cat
 
     def _real_positions(self, tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
@@ -251,7 +251,7 @@ class RGCD:
             with torch.no_grad():
                 h = model.gnn.eval().embed(graph)[table]
             z = model.diffusion.sample(h, seed=seed * 1009 + index)
-            x_num, x_cat = self._decode(table, model, z, structure.keys[table], positions)
+            x_num, x_cat = self._decode(table, model, z, structure.keys[table], positions, seed * 1009 + index)
             encoder = self.encoders[table]
             attributes[table] = encoder.inverse_transform(x_num, x_cat)
             features[table] = encoder.node_features(x_num, x_cat)
@@ -294,7 +294,7 @@ class RGCD:
             "columns": self.columns,
             "structure": structure_state["meta"],
             "encoders": {t: e.get_state() for t, e in self.encoders.items()},
-            "unique_siblings": {t: [u.to_dict() for u in rules] for t, rules in self.unique_siblings.items()},
+            "sibling_rules": {t: [rule.to_dict() for rule in rules] for t, rules in self.sibling_rules.items()},
             "gnn_in_dims": {t: m.gnn_in_dims for t, m in self.models.items()},
             "latent_dims": {t: m.vae.latent_dim for t, m in self.models.items()},
             "history": self.history,
@@ -323,7 +323,7 @@ class RGCD:
         model.columns = manifest["columns"]
         model.history = manifest["history"]
         model.encoders = {t: TableEncoder.from_state(s) for t, s in manifest["encoders"].items()}
-        model.unique_siblings = {t: [UniqueColumn(**u) for u in rules] for t, rules in manifest.get("unique_siblings", {}).items()}
+        model.sibling_rules = {t: [SiblingRule(**r) for r in rules] for t, rules in manifest.get("sibling_rules", {}).items()}
         with np.load(path / "structure.npz") as arrays:
             loaded = {k: arrays[k] for k in arrays.files}
         model.positions = {k.split("::", 1)[1]: v for k, v in loaded.items() if k.startswith("position::")}

@@ -137,7 +137,7 @@ class VAE(nn.Module):
     @torch.no_grad()
     def decode_logits(self, z: Tensor | np.ndarray) -> tuple[Tensor, list[Tensor]]:
         """Latents -> (x_num, one (n, cardinality) logits tensor per categorical column), for
-        decoders that choose codes under constraints (see :mod:`.sibling_unique`)."""
+        decoders that choose codes under constraints (see :mod:`.sibling_values`)."""
         z = torch.as_tensor(z, dtype=torch.float32, device=self.num_bias.device)
         tokens = z.reshape(len(z), self.n_num + len(self.cardinalities), self.d_token)
         nums, logits = [], []

@@ -196,10 +196,10 @@ def _papers_and_words(n_papers: int = 60, seed: int = 0) -> tuple[dict, Metadata
 def test_values_unique_among_real_siblings_stay_unique_after_save_and_load(tmp_path):
     tables, metadata = _papers_and_words()
     model = RGCD(profile="smoke", config=TINY, progress=False).fit(tables, metadata)
-    assert [u.column for u in model.unique_siblings["content"]] == ["word"]
+    assert [(r.column, r.kind) for r in model.sibling_rules["content"]] == [("word", "unique")]
     model.save(tmp_path / "m")
     for fitted_model in (model, RGCD.load(tmp_path / "m")):
         content = fitted_model.sample(seed=1)["content"]
         assert not content.duplicated(["pid", "word"]).any()
-    off = RGCD(profile="smoke", config={**TINY, "unique_siblings": False}, progress=False).fit(tables, metadata)
-    assert off.unique_siblings == {}
+    off = RGCD(profile="smoke", config={**TINY, "sibling_values": False}, progress=False).fit(tables, metadata)
+    assert off.sibling_rules == {}

@@ -1,9 +1,9 @@
-"""Columns unique among siblings: detection from the real data and repeat-free decoding."""
+"""Sibling rules: detection from the real data, repeat-free and shared decoding."""
 
 import numpy as np
 import pandas as pd
 
-from syntherela_rgcd.rgcd.sibling_unique import assign_distinct, find_unique_columns, group_ids, is_unique_within
+from syntherela_rgcd.rgcd.sibling_values import assign_distinct, assign_shared, find_sibling_rules, group_ids, is_unique_within
 
 
 def test_group_ids_split_by_key_and_date_and_isolate_missing_keys():
@@ -22,15 +22,15 @@ def test_uniqueness_needs_shared_groups():
     assert not is_unique_within(np.array([0, 0, 1, 1]), np.array([3, 3, 3, 4]))
 
 
-def test_find_unique_columns_tries_the_key_then_key_and_date():
+def test_find_sibling_rules_tries_the_key_then_key_and_date():
     store = pd.Series([1, 1, 1, 1, 2, 2])
     date = np.array([0.0, 0.0, 7.0, 7.0, 0.0, 0.0])
     dept = np.array([[5, 6, 5, 6, 5, 6]]).T  # repeats per store, unique per store and week
     kind = np.array([[0, 1, 2, 3, 0, 1]]).T  # unique per store already
     x_cat = np.hstack([dept, kind, kind])
-    found = find_unique_columns(x_cat, ["Dept", "Kind", None], {"Store": store}, date)
+    found = find_sibling_rules(x_cat, ["Dept", "Kind", None], {"Store": store}, date)
     assert [(u.column, u.with_position) for u in found] == [("Dept", True), ("Kind", False)]
-    assert find_unique_columns(dept, ["Dept"], {"Store": store}, None) == []
+    assert find_sibling_rules(dept, ["Dept"], {"Store": store}, None) == []
 
 
 def test_assign_distinct_never_repeats_within_a_group_and_keeps_confident_choices():
@@ -54,3 +54,25 @@ def test_assign_distinct_falls_back_to_argmax_for_rows_beyond_the_categories():
     logits = np.array([[2.0, 0.0], [1.0, 0.0], [0.0, 3.0]])
     codes = assign_distinct(logits, np.zeros(3, dtype=int))
     assert sorted(codes[[0, 2]]) == [0, 1] and codes[1] == 0
+
+
+def test_a_mostly_constant_column_becomes_a_shared_rule_with_its_real_share():
+    user = pd.Series(np.repeat(np.arange(10), 3))
+    device = np.repeat(np.arange(10) % 3, 3)
+    device[[0, 3]] = 2  # users 0 and 1 switch device once: 8 of 10 users keep one device
+    (rule,) = find_sibling_rules(device[:, None], ["device"], {"user": user}, None)
+    assert (rule.kind, rule.share) == ("shared", 0.8)
+
+
+def test_assign_shared_gives_a_group_one_category_as_often_as_the_share_says():
+    rng = np.random.default_rng(0)
+    groups = np.repeat(np.arange(500), 4)
+    logits = rng.normal(size=(2000, 6))
+    always = assign_shared(logits, groups, 1.0, np.random.default_rng(1))
+    assert (pd.Series(always).groupby(groups).nunique() == 1).all()
+    # the shared category is the one most likely for the group as a whole
+    log_prob = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+    assert always[0] == log_prob[:4].sum(0).argmax()
+    half = assign_shared(logits, groups, 0.5, np.random.default_rng(1))
+    constant = (pd.Series(half).groupby(groups).nunique() == 1).mean()
+    assert 0.4 < constant < 0.65
