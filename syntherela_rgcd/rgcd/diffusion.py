@@ -187,13 +187,15 @@ def heun_sample(
     generator: torch.Generator | None = None,
     batch_size: int = 4096,
     num_samples: int | None = None,
+    noise: Tensor | None = None,
 ) -> Tensor:
     """EDM's deterministic Heun sampler (Algorithm 1, S_churn = 0); one sample per row of h.
 
     All starting noise is drawn up front on the CPU from ``generator``, so the output depends
     only on the seed, not on ``batch_size`` (which only bounds memory) or the device.
-    ``num_samples`` is needed only when ``h`` is None (unconditional model). Returns a float32
-    CPU tensor ``(n, precond.d_in)``.
+    ``num_samples`` is needed only when ``h`` is None (unconditional model). ``noise`` (n,
+    d_in), standard normal per entry, replaces the drawn starting noise (sibling-correlated
+    noise, see :mod:`.sibling_noise`). Returns a float32 CPU tensor ``(n, precond.d_in)``.
     """
     if num_steps < 2:
         raise ValueError(f"num_steps must be at least 2, got {num_steps}")
@@ -207,7 +209,10 @@ def heun_sample(
     t_steps = (sigma_max ** (1 / rho) + steps * (sigma_min ** (1 / rho) - sigma_max ** (1 / rho))) ** rho
     t_steps = torch.cat([t_steps, torch.zeros(1, dtype=torch.float64)]).tolist()
 
-    noise = torch.randn((n, precond.d_in), generator=generator)
+    if noise is None:
+        noise = torch.randn((n, precond.d_in), generator=generator)
+    elif tuple(noise.shape) != (n, precond.d_in):
+        raise ValueError(f"noise has shape {tuple(noise.shape)}, expected {(n, precond.d_in)}")
     out = torch.empty((n, precond.d_in), dtype=torch.float32)
     for start in range(0, n, batch_size):
         x = noise[start : start + batch_size].to(device) * t_steps[0]
@@ -372,9 +377,11 @@ class LatentDiffusion(nn.Module):
         seed: int = 0,
         num_steps: int | None = None,
         num_samples: int | None = None,
+        noise: Tensor | None = None,
     ) -> np.ndarray:
         """Draw one latent per row of ``h`` (or ``num_samples`` latents when unconditional),
-        in the original latent scale, ready for the VAE decoder. Same seed, same output."""
+        in the original latent scale, ready for the VAE decoder. Same seed, same output;
+        ``noise`` overrides the starting noise (see :func:`heun_sample`)."""
         h = self._check_inputs(len(h) if h is not None else 0, h)
         self.eval()
         z = heun_sample(
@@ -384,5 +391,6 @@ class LatentDiffusion(nn.Module):
             generator=make_generator(seed),
             batch_size=self.config.batch_size,
             num_samples=num_samples,
+            noise=noise,
         )
         return (z / SIGMA_DATA * self.z_std.cpu() + self.z_mean.cpu()).numpy()

@@ -37,6 +37,7 @@ from .encoding import TableEncoder
 from .gnn import GNNConditioner, GNNConfig, train_gnn
 from .graph import build_graph, day_offsets
 from .schema import generation_order, id_columns
+from .sibling_noise import correlated_noise, intra_group_correlation
 from .sibling_order import sibling_order_features
 from .sibling_values import SiblingRule, apply_rule, find_sibling_rules, group_ids
 from .structure import SampledStructure, StructureSampler
@@ -103,6 +104,7 @@ class RGCD:
         self.positions: dict[str, np.ndarray] = {}
         self.sibling_order: dict[str, np.ndarray] = {}
         self.sibling_rules: dict[str, list[SiblingRule]] = {}
+        self.sibling_noise: dict[str, dict] = {}
         self.history: dict[str, Any] = {}
 
     # ------------------------------------------------------------------ fitting
@@ -168,6 +170,8 @@ class RGCD:
             self.history[table]["gnn"] = train_gnn(gnn, graph, latents, table, gnn_config, self.device, seed, self.progress)
             with torch.no_grad():
                 h = gnn.cpu().eval().embed(graph)[table].float()
+                if self.config.get("sibling_noise"):
+                    self._learn_sibling_noise(table, latents[table] - gnn(graph)[table].float(), real_keys[table])
             diffusion_config = DiffusionConfig.from_dict(self.config["diffusion"])
             if table_budget is not None:  # what the GNN left of this table's share
                 left = max(table_budget - (time.perf_counter() - table_start), 1.0)
@@ -215,6 +219,26 @@ class RGCD:
             self.sibling_rules[table] = found
             logger.info("%s: sibling rules: %s", table, "; ".join(rule.describe() for rule in found))
 
+    def _learn_sibling_noise(self, table: str, residuals: torch.Tensor, keys: pd.DataFrame) -> None:
+        """Per latent dimension, how strongly siblings' residuals correlate (see
+        :mod:`.sibling_noise`); the foreign key whose siblings correlate most is kept."""
+        best = None
+        for fk in self._foreign_keys(table):
+            rho = intra_group_correlation(residuals.numpy(), group_ids(keys[fk]))
+            if rho.any() and (best is None or rho.mean() > np.mean(best["rho"])):
+                best = {"foreign_key": fk, "rho": rho.round(4).tolist()}
+        if best is not None:
+            self.sibling_noise[table] = best
+            logger.info("%s: sibling noise per %s, correlation mean %.2f, max %.2f", table, best["foreign_key"],
+                        np.mean(best["rho"]), np.max(best["rho"]))
+
+    def _noise(self, table: str, keys: pd.DataFrame, seed: int) -> torch.Tensor | None:
+        """Sibling-correlated starting noise for ``table``, or None for the sampler's own."""
+        spec = self.sibling_noise.get(table)
+        if spec is None:
+            return None
+        return correlated_noise(group_ids(keys[spec["foreign_key"]]), np.asarray(spec["rho"]), seed)
+
     def _decode(self, table: str, model: TableModel, z: np.ndarray, keys: pd.DataFrame,
                 positions: dict[str, np.ndarray], seed: int) -> tuple[np.ndarray, np.ndarray]:
         """Latents -> model space; columns with sibling rules are decoded group by group."""
@@ -250,7 +274,8 @@ class RGCD:
             graph = self._graph(structure.keys, features, positions, sibling_order)
             with torch.no_grad():
                 h = model.gnn.eval().embed(graph)[table]
-            z = model.diffusion.sample(h, seed=seed * 1009 + index)
+            z = model.diffusion.sample(h, seed=seed * 1009 + index,
+                                       noise=self._noise(table, structure.keys[table], seed * 1009 + index))
             x_num, x_cat = self._decode(table, model, z, structure.keys[table], positions, seed * 1009 + index)
             encoder = self.encoders[table]
             attributes[table] = encoder.inverse_transform(x_num, x_cat)
@@ -295,6 +320,7 @@ class RGCD:
             "structure": structure_state["meta"],
             "encoders": {t: e.get_state() for t, e in self.encoders.items()},
             "sibling_rules": {t: [rule.to_dict() for rule in rules] for t, rules in self.sibling_rules.items()},
+            "sibling_noise": self.sibling_noise,
             "gnn_in_dims": {t: m.gnn_in_dims for t, m in self.models.items()},
             "latent_dims": {t: m.vae.latent_dim for t, m in self.models.items()},
             "history": self.history,
@@ -324,6 +350,7 @@ class RGCD:
         model.history = manifest["history"]
         model.encoders = {t: TableEncoder.from_state(s) for t, s in manifest["encoders"].items()}
         model.sibling_rules = {t: [SiblingRule(**r) for r in rules] for t, rules in manifest.get("sibling_rules", {}).items()}
+        model.sibling_noise = manifest.get("sibling_noise", {})
         with np.load(path / "structure.npz") as arrays:
             loaded = {k: arrays[k] for k in arrays.files}
         model.positions = {k.split("::", 1)[1]: v for k, v in loaded.items() if k.startswith("position::")}
