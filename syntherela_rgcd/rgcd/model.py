@@ -214,7 +214,7 @@ class RGCD:
 
     def _find_sibling_rules(self, table: str, frame: pd.DataFrame, x_cat: np.ndarray) -> None:
         fks = {fk: frame[fk] for fk in self._foreign_keys(table)}
-        found = find_sibling_rules(x_cat, self.encoders[table].categorical_names, fks, self.positions.get(table))
+        found = find_sibling_rules(x_cat, self.encoders[table].categorical_names, fks)
         if found:
             self.sibling_rules[table] = found
             logger.info("%s: sibling rules: %s", table, "; ".join(rule.describe() for rule in found))
@@ -240,14 +240,14 @@ class RGCD:
         return correlated_noise(group_ids(keys[spec["foreign_key"]]), np.asarray(spec["rho"]), seed)
 
     def _decode(self, table: str, model: TableModel, z: np.ndarray, keys: pd.DataFrame,
-                positions: dict[str, np.ndarray], seed: int) -> tuple[np.ndarray, np.ndarray]:
+                seed: int) -> tuple[np.ndarray, np.ndarray]:
         """Latents -> model space; columns with sibling rules are decoded group by group."""
         with torch.no_grad():
             x_num, logits = model.vae.eval().decode_logits(torch.as_tensor(z, dtype=torch.float32))
         x_cat = np.stack([l.argmax(dim=1).numpy() for l in logits], axis=1) if logits else np.zeros((len(z), 0), np.int64)
         rng = np.random.default_rng(seed)
         for rule in self.sibling_rules.get(table, []):
-            groups = group_ids(keys[rule.foreign_key], positions.get(table) if rule.with_position else None)
+            groups = group_ids(keys[rule.foreign_key])
             x_cat[:, rule.cat_index] = apply_rule(rule, logits[rule.cat_index].numpy(), groups, rng)
         return x_num.numpy(), x_cat
 
@@ -276,7 +276,7 @@ class RGCD:
                 h = model.gnn.eval().embed(graph)[table]
             z = model.diffusion.sample(h, seed=seed * 1009 + index,
                                        noise=self._noise(table, structure.keys[table], seed * 1009 + index))
-            x_num, x_cat = self._decode(table, model, z, structure.keys[table], positions, seed * 1009 + index)
+            x_num, x_cat = self._decode(table, model, z, structure.keys[table], seed * 1009 + index)
             encoder = self.encoders[table]
             attributes[table] = encoder.inverse_transform(x_num, x_cat)
             features[table] = encoder.node_features(x_num, x_cat)

@@ -3,15 +3,16 @@
 Why: RGCD decodes every row on its own (argmax of the VAE's softmax), so rows that share a
 parent are independent given it. Real siblings often are not:
 
-* **unique**: a CORA paper cites each word once, a Walmart store reports each department once
-  per week. Independent rows repeat a value now and then, and one repeat is enough for
+* **unique**: a CORA paper cites each word once. Independent rows repeat a value now and then, and one repeat is enough for
   SyntheRela's DDA classifier, which compares a parent's child count with its n-unique.
 * **shared**: an AirBnB user's sessions come from one device in 80% of users with several
   sessions; independent rows mix devices and inflate the n-unique aggregate.
 
 :func:`find_sibling_rules` learns such rules from the real table at fit time, per foreign
-key (and per key and position date, when the table has a position column), only where
-groups of two or more rows hold a real share of the rows. :func:`apply_rule` then decodes the
+key, only where groups of two or more rows hold a real share of the rows. (Rules per key
+*and date* - a Walmart store lists each department once a week - were tried and dropped:
+filled week by week, a store's weeks disagreed and it ended up with nearly every department,
+80 where real stores have 69, which made the DDA worse, not better.) :func:`apply_rule` then decodes the
 column group by group: *unique* gives each row its most likely category not taken by a more
 confident sibling; *shared* gives a group, with the probability seen in the real data, the
 category most likely for all its rows together. ``sibling_values: false`` in the
@@ -32,13 +33,12 @@ MIN_SHARE = 0.5  # a column is "shared" when at least this share of multi-row gr
 @dataclass
 class SiblingRule:
     """Categorical model column ``cat_index`` (table column ``column``) is ``unique`` or
-    ``shared`` within the rows sharing ``foreign_key`` (and the position date when
-    ``with_position``); ``share`` is the real share of multi-row groups that are constant."""
+    ``shared`` within the rows sharing ``foreign_key``; ``share`` is the real share of
+    multi-row groups that are constant."""
 
     column: str
     cat_index: int
     foreign_key: str
-    with_position: bool
     kind: str
     share: float = 1.0
 
@@ -46,18 +46,16 @@ class SiblingRule:
         return asdict(self)
 
     def describe(self) -> str:
-        where = f"per {self.foreign_key}" + (" and date" if self.with_position else "")
+        where = f"per {self.foreign_key}"
         what = "unique" if self.kind == "unique" else f"shared in {self.share:.0%} of groups"
         return f"{self.column} {what} {where}"
 
 
-def group_ids(foreign_key: pd.Series, position: np.ndarray | None = None) -> np.ndarray:
-    """An integer group per row (rows sharing the key, and the date when given); rows with a
-    missing key get a group of their own."""
+def group_ids(foreign_key: pd.Series) -> np.ndarray:
+    """An integer group per row (rows sharing the key); rows with a missing key get a group
+    of their own."""
     frame = pd.DataFrame({"fk": foreign_key.reset_index(drop=True)})
-    if position is not None:
-        frame["pos"] = np.asarray(position)
-    ids = frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
+    ids = frame.groupby("fk", sort=False, dropna=False).ngroup().to_numpy()
     missing = frame["fk"].isna().to_numpy()
     if missing.any():
         ids = ids.copy()
@@ -86,14 +84,14 @@ def is_unique_within(groups: np.ndarray, codes: np.ndarray) -> bool:
     return stats is not None and stats[0] >= MIN_SHARED_ROWS and stats[1]
 
 
-def _rule_for(name: str, j: int, fk: str, with_position: bool, groups: np.ndarray, codes: np.ndarray) -> SiblingRule | None:
+def _rule_for(name: str, j: int, fk: str, groups: np.ndarray, codes: np.ndarray) -> SiblingRule | None:
     stats = _group_stats(groups, codes)
     if stats is None or stats[0] < MIN_SHARED_ROWS:
         return None
     if stats[1]:
-        return SiblingRule(name, j, fk, with_position, "unique")
+        return SiblingRule(name, j, fk, "unique")
     if stats[2] >= MIN_SHARE:
-        return SiblingRule(name, j, fk, with_position, "shared", round(stats[2], 4))
+        return SiblingRule(name, j, fk, "shared", round(stats[2], 4))
     return None
 
 
@@ -101,18 +99,14 @@ def find_sibling_rules(
     x_cat: np.ndarray,
     categorical_names: list[str | None],
     foreign_keys: dict[str, pd.Series],
-    position: np.ndarray | None,
 ) -> list[SiblingRule]:
-    """Every (foreign key, categorical column) rule the real table follows; with a position
-    date, a column without a rule per key is tried per key and date."""
+    """Every (foreign key, categorical column) rule the real table follows."""
     found = []
     for j, name in enumerate(categorical_names):
         if name is None:  # a numerical column's missing indicator, not a value of the table
             continue
         for fk, values in foreign_keys.items():
-            rule = _rule_for(name, j, fk, False, group_ids(values), x_cat[:, j])
-            if rule is None and position is not None:
-                rule = _rule_for(name, j, fk, True, group_ids(values, position), x_cat[:, j])
+            rule = _rule_for(name, j, fk, group_ids(values), x_cat[:, j])
             if rule is not None:
                 found.append(rule)
     return found

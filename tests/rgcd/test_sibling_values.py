@@ -6,13 +6,11 @@ import pandas as pd
 from syntherela_rgcd.rgcd.sibling_values import assign_distinct, assign_shared, find_sibling_rules, group_ids, is_unique_within
 
 
-def test_group_ids_split_by_key_and_date_and_isolate_missing_keys():
+def test_group_ids_split_by_key_and_isolate_missing_keys():
     keys = pd.Series([1, 1, 2, None, None], dtype="Int64")
-    assert list(group_ids(keys)) [:3] == [0, 0, 1]
     ids = group_ids(keys)
+    assert list(ids[:3]) == [0, 0, 1]
     assert len(set(ids[3:])) == 2 and not set(ids[3:]) & set(ids[:3])
-    with_dates = group_ids(pd.Series([1, 1, 1]), np.array([0.0, 7.0, 0.0]))
-    assert with_dates[0] == with_dates[2] != with_dates[1]
 
 
 def test_uniqueness_needs_shared_groups():
@@ -22,15 +20,12 @@ def test_uniqueness_needs_shared_groups():
     assert not is_unique_within(np.array([0, 0, 1, 1]), np.array([3, 3, 3, 4]))
 
 
-def test_find_sibling_rules_tries_the_key_then_key_and_date():
-    store = pd.Series([1, 1, 1, 1, 2, 2])
-    date = np.array([0.0, 0.0, 7.0, 7.0, 0.0, 0.0])
-    dept = np.array([[5, 6, 5, 6, 5, 6]]).T  # repeats per store, unique per store and week
-    kind = np.array([[0, 1, 2, 3, 0, 1]]).T  # unique per store already
-    x_cat = np.hstack([dept, kind, kind])
-    found = find_sibling_rules(x_cat, ["Dept", "Kind", None], {"Store": store}, date)
-    assert [(u.column, u.with_position) for u in found] == [("Dept", True), ("Kind", False)]
-    assert find_sibling_rules(dept, ["Dept"], {"Store": store}, None) == []
+def test_find_sibling_rules_names_unique_columns_and_skips_missing_indicators():
+    paper = pd.Series([1, 1, 1, 2, 2, 3])
+    word = np.array([[5, 6, 7, 5, 6, 5]]).T  # unique per paper
+    topic = np.array([[0, 1, 0, 2, 3, 1]]).T  # repeats in paper 1, varies otherwise
+    found = find_sibling_rules(np.hstack([word, topic, word]), ["word", "topic", None], {"paper": paper})
+    assert [(u.column, u.kind) for u in found] == [("word", "unique")]
 
 
 def test_assign_distinct_never_repeats_within_a_group_and_keeps_confident_choices():
@@ -60,7 +55,7 @@ def test_a_mostly_constant_column_becomes_a_shared_rule_with_its_real_share():
     user = pd.Series(np.repeat(np.arange(10), 3))
     device = np.repeat(np.arange(10) % 3, 3)
     device[[0, 3]] = 2  # users 0 and 1 switch device once: 8 of 10 users keep one device
-    (rule,) = find_sibling_rules(device[:, None], ["device"], {"user": user}, None)
+    (rule,) = find_sibling_rules(device[:, None], ["device"], {"user": user})
     assert (rule.kind, rule.share) == ("shared", 0.8)
 
 
