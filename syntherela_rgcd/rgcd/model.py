@@ -36,13 +36,13 @@ from .diffusion import DiffusionConfig, LatentDiffusion
 from .encoding import TableEncoder
 from .gnn import GNNConditioner, GNNConfig, train_gnn
 from .graph import build_graph, day_offsets
-from .schema import generation_order, id_columns
+from .schema import foreign_keys, generation_order, id_columns
 from .sibling_noise import correlated_noise, intra_group_correlation
 from .sibling_order import sibling_order_features
 from .sibling_values import SiblingRule, apply_rule, find_sibling_rules, group_ids
 from .structure import SampledStructure, StructureSampler
 from .training import resolve_device, seed_everything
-from .vae import VAE, VAEConfig, train_vae
+from .vae import VAE, VAEConfig, most_likely_codes, train_vae
 
 logger = logging.getLogger(__name__)
 FORMAT_VERSION = 1
@@ -171,7 +171,7 @@ class RGCD:
             with torch.no_grad():
                 h = gnn.cpu().eval().embed(graph)[table].float()
                 if self.config.get("sibling_noise"):
-                    self._learn_sibling_noise(table, latents[table] - gnn(graph)[table].float(), real_keys[table])
+                    self._learn_sibling_noise(table, latents[table] - gnn.heads[table](h), real_keys[table])
             diffusion_config = DiffusionConfig.from_dict(self.config["diffusion"])
             if table_budget is not None:  # what the GNN left of this table's share
                 left = max(table_budget - (time.perf_counter() - table_start), 1.0)
@@ -209,11 +209,8 @@ class RGCD:
             if metadata.tables[table].columns[column]["sdtype"] != "datetime":
                 raise DataError(f"rgcd config: position column {table}.{column} is not a datetime")
 
-    def _foreign_keys(self, table: str) -> list[str]:
-        return [r["child_foreign_key"] for r in self.metadata.relationships if r["child_table_name"] == table]
-
     def _find_sibling_rules(self, table: str, frame: pd.DataFrame, x_cat: np.ndarray) -> None:
-        fks = {fk: frame[fk] for fk in self._foreign_keys(table)}
+        fks = {fk: frame[fk] for fk in foreign_keys(self.metadata, table)}
         found = find_sibling_rules(x_cat, self.encoders[table].categorical_names, fks)
         if found:
             self.sibling_rules[table] = found
@@ -223,7 +220,7 @@ class RGCD:
         """Per latent dimension, how strongly siblings' residuals correlate (see
         :mod:`.sibling_noise`); the foreign key whose siblings correlate most is kept."""
         best = None
-        for fk in self._foreign_keys(table):
+        for fk in foreign_keys(self.metadata, table):
             rho = intra_group_correlation(residuals.numpy(), group_ids(keys[fk]))
             if rho.any() and (best is None or rho.mean() > np.mean(best["rho"])):
                 best = {"foreign_key": fk, "rho": rho.round(4).tolist()}
@@ -244,7 +241,7 @@ class RGCD:
         """Latents -> model space; columns with sibling rules are decoded group by group."""
         with torch.no_grad():
             x_num, logits = model.vae.eval().decode_logits(torch.as_tensor(z, dtype=torch.float32))
-        x_cat = np.stack([l.argmax(dim=1).numpy() for l in logits], axis=1) if logits else np.zeros((len(z), 0), np.int64)
+        x_cat = most_likely_codes(logits, len(z)).numpy()
         rng = np.random.default_rng(seed)
         for rule in self.sibling_rules.get(table, []):
             groups = group_ids(keys[rule.foreign_key])

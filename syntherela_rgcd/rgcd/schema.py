@@ -18,6 +18,11 @@ def id_columns(metadata: Metadata, table: str) -> list[str]:
     return [name for name, meta in metadata.tables[table].columns.items() if meta.get("sdtype") == "id"]
 
 
+def foreign_keys(metadata: Metadata, table: str) -> list[str]:
+    """The table's foreign-key columns, one per relationship in which it is the child."""
+    return [rel["child_foreign_key"] for rel in metadata.relationships if rel["child_table_name"] == table]
+
+
 def is_key_only(metadata: Metadata, table: str) -> bool:
     """True when the table has no attribute besides ids, so the structure alone gives it."""
     return len(id_columns(metadata, table)) == len(metadata.tables[table].columns)

@@ -25,6 +25,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import log_softmax
 
 MIN_SHARED_ROWS = 0.2  # groups with 2+ rows must hold this share of the rows to learn a rule
 MIN_SHARE = 0.5  # a column is "shared" when at least this share of multi-row groups is constant
@@ -112,11 +113,6 @@ def find_sibling_rules(
     return found
 
 
-def _log_softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-
-
 def _groups_of(groups: np.ndarray) -> list[np.ndarray]:
     order = np.argsort(groups, kind="stable")
     return [rows for rows in np.split(order, np.flatnonzero(np.diff(groups[order])) + 1) if len(rows) >= 2]
@@ -127,7 +123,7 @@ def assign_distinct(logits: np.ndarray, groups: np.ndarray) -> np.ndarray:
     not taken by a more confident sibling. A group larger than the number of categories
     falls back to plain argmax for its extra rows."""
     n_categories = logits.shape[1]
-    log_prob = _log_softmax(logits)
+    log_prob = log_softmax(logits, axis=1)
     codes = log_prob.argmax(axis=1)
     for rows in _groups_of(groups):
         scores = log_prob[rows].copy()
@@ -142,7 +138,7 @@ def assign_distinct(logits: np.ndarray, groups: np.ndarray) -> np.ndarray:
 def assign_shared(logits: np.ndarray, groups: np.ndarray, share: float, rng: np.random.Generator) -> np.ndarray:
     """Codes (n,) where each multi-row group, with probability ``share``, takes the category
     with the highest summed log-probability over its rows; other rows keep their argmax."""
-    log_prob = _log_softmax(logits)
+    log_prob = log_softmax(logits, axis=1)
     codes = log_prob.argmax(axis=1)
     for rows in _groups_of(groups):
         if rng.random() < share:

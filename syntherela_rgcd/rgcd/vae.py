@@ -130,9 +130,7 @@ class VAE(nn.Module):
     def decode(self, z: Tensor | np.ndarray) -> tuple[Tensor, Tensor]:
         """Latents (n, latent_dim) -> (x_num (n, n_num), x_cat (n, n_cat) most likely codes)."""
         x_num, logits = self.decode_logits(z)
-        codes = [column.argmax(dim=1) for column in logits]
-        x_cat = torch.stack(codes, dim=1) if codes else x_num.new_zeros(len(x_num), 0, dtype=torch.long)
-        return x_num, x_cat
+        return x_num, most_likely_codes(logits, len(x_num))
 
     @torch.no_grad()
     def decode_logits(self, z: Tensor | np.ndarray) -> tuple[Tensor, list[Tensor]]:
@@ -153,6 +151,13 @@ class VAE(nn.Module):
         recon_num = (h[:, : self.n_num] * self.num_weight[None]).sum(-1) + self.num_bias
         cat_logits = [head(h[:, self.n_num + j]) for j, head in enumerate(self.cat_heads)]
         return recon_num, cat_logits
+
+
+def most_likely_codes(logits: list[Tensor], n: int) -> Tensor:
+    """(n, n_cat) argmax codes from one logits tensor per categorical column."""
+    if not logits:
+        return torch.zeros(n, 0, dtype=torch.long)
+    return torch.stack([column.argmax(dim=1) for column in logits], dim=1)
 
 
 @dataclass
