@@ -13,9 +13,11 @@ from syntherela_rgcd.rgcd.diffusion import (
     DiffusionConfig,
     EDMLoss,
     EDMPrecond,
+    HeldOutLoss,
     LatentDiffusion,
     MLPDenoiser,
     PositionalTimeEmbedding,
+    held_out_split,
     heun_sample,
 )
 from syntherela_rgcd.rgcd.training import make_generator
@@ -169,3 +171,38 @@ def test_fit_is_deterministic_and_respects_early_stopping():
     assert histories[0]["loss"] == histories[1]["loss"]
     assert histories[0]["stopped"] == "early stopping" and histories[0]["epochs"] < 50
     np.testing.assert_array_equal(runs[0].sample(h, seed=0), runs[1].sample(h, seed=0))
+
+
+def test_held_out_split_sizes_and_disjointness():
+    train, held = held_out_split(1000, 0.1, make_generator(0))
+    assert len(held) == 100 and len(train) == 900
+    assert set(train.tolist()).isdisjoint(held.tolist()) and len(set(train.tolist()) | set(held.tolist())) == 1000
+    assert torch.equal(held, held_out_split(1000, 0.1, make_generator(0))[1])
+    assert len(held_out_split(40, 0.1, make_generator(0))[1]) == 8  # at least 8 rows held out
+    assert held_out_split(15, 0.1, make_generator(0))[1] is None  # too small to spare them
+    assert held_out_split(1000, 0.0, make_generator(0))[1] is None
+
+
+def test_held_out_loss_is_fixed_across_calls_and_seeded():
+    z, h, _, _ = _two_clusters(50)
+    precond = EDMPrecond(MLPDenoiser(2, 4, [16, 16], d_time=8))
+    z, h = torch.as_tensor(z), torch.as_tensor(h)
+    loss = HeldOutLoss(EDMLoss(), z, h, make_generator(1), repeats=4)
+    assert len(loss.z) == 200 and loss(precond) == loss(precond)
+    assert HeldOutLoss(EDMLoss(), z, h, make_generator(1), repeats=4)(precond) == loss(precond)
+    assert HeldOutLoss(EDMLoss(), z, h, make_generator(2), repeats=4)(precond) != loss(precond)
+
+
+def test_fit_keeps_the_weights_with_the_best_held_out_loss():
+    z, h, _, _ = _two_clusters(200)
+    cfg = DiffusionConfig(**SMALL, epochs=15, batch_size=64, held_out_fraction=0.2)
+    model = LatentDiffusion(2, 4, cfg)
+    history = model.fit(z, h, device="cpu", seed=0, progress=False)
+    assert history["held_out_rows"] == 40 and len(history["held_out_loss"]) == history["epochs"] == 15
+    assert history["best_epoch"] == int(np.argmin(history["held_out_loss"]))
+    assert history["best_loss"] == min(history["held_out_loss"])
+    # The restored weights are the best epoch's: scoring the held-out rows again gives its loss.
+    train, held = held_out_split(200, 0.2, make_generator(2))
+    z_scaled = (torch.as_tensor(z) - model.z_mean) / model.z_std * 0.5
+    rescored = HeldOutLoss(EDMLoss(), z_scaled[held], torch.as_tensor(h)[held], make_generator(3))(model.precond)
+    assert rescored == pytest.approx(history["best_loss"], rel=1e-5)
