@@ -11,7 +11,14 @@ Model space is two matrices: ``x_num`` (float32, roughly standard normal per col
   (the paper's "factor missing": the model learns *whether* a value is there separately
   from *what* it is);
 - datetime: numerical parts year, month, day (and hour, minute, second when the data has a
-  time of day), each handled like a numerical column, plus one indicator for NaT.
+  time of day), each handled like a numerical column, plus one indicator for NaT;
+- a second datetime column of the same table (with ``datetime_offsets=True``): whole days
+  after the table's *anchor* datetime column (the first one with the fewest missing values),
+  plus its own time of day. Parts drawn independently per column break the order and the
+  coincidences of a row's dates (AirBnB: the first activity falls on the day the account is
+  created in 99.8 % of users, the first booking never precedes it; with parts per column a
+  generator matched the day in 30 % and booked before creation in 15 %). As an offset, "the
+  same day" is one value of one model column and "before" is outside its range.
 
 A column with no observed value at all has nothing to learn and gets no model column; it is
 decoded as all-missing. Decoding clamps to the real value range and set of categories and
@@ -351,13 +358,94 @@ class _DatetimeCodec(_PartsCodec):
         return out
 
 
+class _DatetimeOffsetCodec(_PartsCodec):
+    """A datetime column as an offset from the row's anchor datetime (see the module
+    docstring): parts ``days`` (whole days after the anchor's date) and, when the column has a
+    time of day, hour, minute, second. It encodes the offsets :func:`datetime_offsets` gives;
+    :class:`TableEncoder` adds the anchor's date back after decoding (:meth:`restore`)."""
+
+    kind = "datetime_offset"
+    anchor: str = ""
+    bounds: list[str] | None = None
+
+    @classmethod
+    def fit_offset(cls, name: str, series: pd.Series, anchor_name: str, anchor: pd.Series) -> _DatetimeOffsetCodec:
+        codec = cls.fit(name, datetime_offsets(series, anchor))
+        codec.dtype = _DatetimeCodec._output_dtype(series)
+        codec.anchor = anchor_name
+        stamps = _as_datetime(series).dropna()
+        codec.bounds = [str(stamps.min()), str(stamps.max())] if len(stamps) else None
+        return codec
+
+    def get_state(self) -> dict:
+        return {**super().get_state(), "anchor": self.anchor, "bounds": self.bounds}
+
+    @classmethod
+    def from_state(cls, state: dict) -> _DatetimeOffsetCodec:
+        codec = super().from_state(state)
+        codec.anchor = state["anchor"]
+        codec.bounds = state["bounds"]
+        return codec
+
+    @staticmethod
+    def _part_names(series: pd.Series) -> list[str]:
+        offsets = series.dropna()
+        has_time = bool((offsets.dt.seconds != 0).any())
+        return ["days"] + _TIME_PARTS if has_time else ["days"]
+
+    @staticmethod
+    def _split(series: pd.Series, part_names: list[str]) -> np.ndarray:
+        days = series.dt.days.to_numpy(dtype=np.float64, na_value=np.nan)
+        seconds = series.dt.seconds.to_numpy(dtype=np.float64, na_value=np.nan)
+        parts = {"days": days, "hour": seconds // 3600, "minute": seconds % 3600 // 60, "second": seconds % 60}
+        return np.column_stack([parts[part] for part in part_names])
+
+    @staticmethod
+    def _output_dtype(series: pd.Series) -> str:
+        return "timedelta64[ns]"
+
+    def _join(self, values: np.ndarray, missing: np.ndarray) -> pd.Series:
+        """Offsets as a timedelta Series (NaT where missing); :meth:`restore` makes them dates."""
+        parts = dict(zip(self.part_names, np.rint(values).T))
+        seconds = parts["days"] * 86400 + sum(parts.get(p, 0.0) * f for p, f in (("hour", 3600), ("minute", 60), ("second", 1)))
+        offsets = pd.to_timedelta(np.where(missing, np.nan, seconds), unit="s")
+        return pd.Series(offsets, name=self.name)
+
+    def restore(self, offsets: pd.Series, anchor: pd.Series) -> pd.Series:
+        """Decoded offsets plus the decoded anchor's date, within the real first and last value."""
+        stamps = _as_datetime(anchor).dt.normalize() + offsets.to_numpy()
+        if self.bounds is not None:
+            stamps = stamps.clip(pd.Timestamp(self.bounds[0]), pd.Timestamp(self.bounds[1]))
+        return pd.Series(stamps.to_numpy(), name=self.name).astype(self.dtype)
+
+
+def datetime_offsets(series: pd.Series, anchor: pd.Series) -> pd.Series:
+    """``series`` minus the date (midnight) of ``anchor``, row by row, as timedeltas."""
+    return (_as_datetime(series) - _as_datetime(anchor).dt.normalize()).reset_index(drop=True)
+
+
+def choose_datetime_anchors(df: pd.DataFrame, datetime_columns: list[str]) -> dict[str, str]:
+    """Column -> anchor for the datetime columns to encode as offsets.
+
+    The anchor is the first datetime column with the fewest missing values; another datetime
+    column is encoded relative to it only if it is never present where the anchor is missing
+    (its offset would be undefined there). Fewer than two datetime columns: nothing to relate.
+    """
+    if len(datetime_columns) < 2:
+        return {}
+    present = {c: _as_datetime(df[c]).notna().to_numpy() for c in datetime_columns}
+    anchor = max(datetime_columns, key=lambda c: (present[c].sum(), -datetime_columns.index(c)))
+    return {c: anchor for c in datetime_columns
+            if c != anchor and present[c].any() and not (present[c] & ~present[anchor]).any()}
+
+
 def _as_datetime(series: pd.Series) -> pd.Series:
     """Timestamps of ``series`` (parsed if needed); time zones are dropped (local wall time)."""
     stamps = series if pd.api.types.is_datetime64_any_dtype(series.dtype) else pd.to_datetime(series, errors="coerce")
     return stamps.dt.tz_localize(None) if stamps.dt.tz is not None else stamps
 
 
-_CODECS = {codec.kind: codec for codec in (_CategoricalCodec, _NumericalCodec, _DatetimeCodec)}
+_CODECS = {codec.kind: codec for codec in (_CategoricalCodec, _NumericalCodec, _DatetimeCodec, _DatetimeOffsetCodec)}
 
 
 class TableEncoder:
@@ -368,7 +456,8 @@ class TableEncoder:
     and ``is_empty`` says there is nothing to model (no non-id column, or only all-missing ones).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, datetime_offsets: bool = False) -> None:
+        self.datetime_offsets = datetime_offsets
         self.codecs: list[_CategoricalCodec | _PartsCodec] = []
         self._num_mean = np.zeros(0)
         self._num_std = np.ones(0)
@@ -376,9 +465,14 @@ class TableEncoder:
     def fit(self, df: pd.DataFrame, columns_meta: dict[str, dict]) -> TableEncoder:
         """Learn every non-id column of ``df`` that ``columns_meta`` (SDV column metadata) describes."""
         self.codecs = []
-        for name in df.columns:
-            sdtype = columns_meta[name].get("sdtype") if name in columns_meta else "id"
+        sdtypes = {name: columns_meta[name].get("sdtype") if name in columns_meta else "id" for name in df.columns}
+        datetimes = [name for name, sdtype in sdtypes.items() if sdtype == "datetime"]
+        anchors = choose_datetime_anchors(df, datetimes) if self.datetime_offsets else {}
+        for name, sdtype in sdtypes.items():
             if sdtype == "id":
+                continue
+            if name in anchors:
+                self.codecs.append(_DatetimeOffsetCodec.fit_offset(name, df[name], anchors[name], df[anchors[name]]))
                 continue
             kind = sdtype if sdtype in ("numerical", "datetime") else "categorical"
             self.codecs.append(_CODECS[kind].fit(name, df[name]))
@@ -424,7 +518,10 @@ class TableEncoder:
         num: list[np.ndarray] = []
         cat: list[np.ndarray] = []
         for codec in self.codecs:
-            codec_num, codec_cat = codec.encode(df[codec.name])
+            column = df[codec.name]
+            if isinstance(codec, _DatetimeOffsetCodec):
+                column = datetime_offsets(column, df[codec.anchor])
+            codec_num, codec_cat = codec.encode(column)
             num += codec_num
             cat += codec_cat
         x_num = np.column_stack(num).astype(np.float32) if num else np.zeros((n, 0), dtype=np.float32)
@@ -445,6 +542,9 @@ class TableEncoder:
             out[codec.name] = codec.decode(num, cat, n)
             i_num += k_num
             i_cat += k_cat
+        for codec in self.codecs:  # offsets become dates once every anchor is decoded
+            if isinstance(codec, _DatetimeOffsetCodec):
+                out[codec.name] = codec.restore(out[codec.name], out[codec.anchor])
         return pd.DataFrame(out, index=pd.RangeIndex(n), columns=self.columns)
 
     def node_features(self, x_num: np.ndarray, x_cat: np.ndarray) -> np.ndarray:
@@ -461,6 +561,7 @@ class TableEncoder:
     def get_state(self) -> dict:
         """A JSON-serialisable description of the fitted encoder."""
         return {
+            "datetime_offsets": self.datetime_offsets,
             "codecs": [codec.get_state() for codec in self.codecs],
             "num_mean": self._num_mean.tolist(),
             "num_std": self._num_std.tolist(),
@@ -468,7 +569,7 @@ class TableEncoder:
 
     @classmethod
     def from_state(cls, state: dict) -> TableEncoder:
-        encoder = cls()
+        encoder = cls(datetime_offsets=state.get("datetime_offsets", False))
         encoder.codecs = [_CODECS[codec["kind"]].from_state(codec) for codec in state["codecs"]]
         encoder._num_mean = np.asarray(state["num_mean"], dtype=np.float64)
         encoder._num_std = np.asarray(state["num_std"], dtype=np.float64)

@@ -122,7 +122,8 @@ class RGCD:
         start = time.perf_counter()
 
         for table in self.order:
-            encoder = TableEncoder().fit(tables[table], metadata.tables[table].columns)
+            encoder = TableEncoder(datetime_offsets=bool(self.config.get("datetime_offsets"))).fit(
+                tables[table], metadata.tables[table].columns)
             if encoder.n_num + len(encoder.cardinalities) > 0:  # else key-only: given by the structure
                 self.encoders[table] = encoder
         rows = {t: len(tables[t]) for t in self.modelled}

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from syntherela_rgcd.errors import DataError
-from syntherela_rgcd.rgcd.encoding import TableEncoder
+from syntherela_rgcd.rgcd.encoding import TableEncoder, choose_datetime_anchors
 
 from rgcd_helpers import load_shared
 
@@ -187,11 +187,59 @@ def test_unseen_values_are_rejected(encoder: TableEncoder, frame: pd.DataFrame) 
         encoder.transform(missing)
 
 
+def test_datetime_offsets_round_trip_exactly(frame: pd.DataFrame) -> None:
+    encoder = TableEncoder(datetime_offsets=True).fit(frame, META)
+    kinds = {codec.name: codec.kind for codec in encoder.codecs}
+    assert kinds["day"] == "datetime" and kinds["stamp"] == "datetime_offset"
+    stamp = next(codec for codec in encoder.codecs if codec.name == "stamp")
+    assert stamp.anchor == "day" and stamp.part_names == ["days", "hour", "minute", "second"]
+    restored = TableEncoder.from_state(json.loads(json.dumps(encoder.get_state(), allow_nan=False)))
+    assert_round_trip(frame, restored.inverse_transform(*encoder.transform(frame)), inexact=("ratio",))
+
+
+def test_datetime_offsets_keep_a_rows_dates_in_order() -> None:
+    """The reason for offsets: whatever the generator outputs, a date that never precedes
+    its anchor in the real data does not in the decoded data, and a same-day timestamp stays
+    on the anchor's day when its offset decodes to zero days."""
+    rng = np.random.default_rng(1)
+    created = pd.Timestamp("2013-01-01") + pd.to_timedelta(rng.integers(0, 700, 300), unit="D")
+    active = created + pd.to_timedelta(rng.integers(0, 86400, 300), unit="s")
+    booked = pd.Series(created + pd.to_timedelta(rng.integers(0, 60, 300), unit="D"))
+    booked[rng.random(300) < 0.5] = pd.NaT
+    df = pd.DataFrame({"created": created, "active": active, "booked": booked})
+    meta = {c: {"sdtype": "datetime"} for c in df.columns}
+    encoder = TableEncoder(datetime_offsets=True).fit(df, meta)
+    x_num, x_cat = encoder.transform(df)
+    noise = np.random.default_rng(2).normal(scale=2.0, size=x_num.shape).astype(np.float32)
+    out = encoder.inverse_transform(noise, x_cat)
+    assert (out["active"].dt.normalize() == out["created"]).all()
+    present = out["booked"].notna()
+    assert present.any() and (out.loc[present, "booked"] >= out.loc[present, "created"]).all()
+    assert out["booked"].isna().sum() == df["booked"].isna().sum()  # the missing indicator is kept
+    parts = TableEncoder().fit(df, meta).inverse_transform(*TableEncoder().fit(df, meta).transform(df))
+    pd.testing.assert_frame_equal(parts, df)  # without offsets: independent parts, same round trip
+
+
+def test_datetime_anchor_choice() -> None:
+    df = pd.DataFrame({
+        "sparse": pd.to_datetime(["2020-01-01", None, None, None]),
+        "full": pd.to_datetime(["2020-01-02", "2020-01-03", "2020-01-04", "2020-01-05"]),
+        "later": pd.to_datetime(["2020-02-01", "2020-02-02", None, "2020-02-04"]),
+    })
+    assert choose_datetime_anchors(df, ["sparse", "full", "later"]) == {"sparse": "full", "later": "full"}
+    # a column present where the anchor is missing has no offset there: it keeps its parts
+    assert choose_datetime_anchors(df, ["full", "sparse"]) == {"sparse": "full"}
+    odd = df.assign(odd=pd.to_datetime([None, None, "2020-03-01", None]))[["later", "odd"]]
+    assert choose_datetime_anchors(odd, ["later", "odd"]) == {}
+    assert choose_datetime_anchors(df, ["full"]) == {}
+
+
 @pytest.mark.filterwarnings("ignore:The metadata lists columns in a different order")
-def test_real_airbnb_users_round_trip() -> None:
+@pytest.mark.parametrize("offsets", [False, True])
+def test_real_airbnb_users_round_trip(offsets: bool) -> None:
     tables, metadata = load_shared("airbnb-simplified_subsampled")
     users = tables["users"]
-    encoder = TableEncoder().fit(users, metadata.tables["users"].columns)
+    encoder = TableEncoder(datetime_offsets=offsets).fit(users, metadata.tables["users"].columns)
     state = json.loads(json.dumps(encoder.get_state()))
     decoded = TableEncoder.from_state(state).inverse_transform(*encoder.transform(users))
     assert len(users) == 10_000 and "id" not in decoded.columns
