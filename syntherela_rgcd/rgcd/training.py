@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import math
 import time
 from dataclasses import dataclass, field, fields
 from typing import Any, Iterator, Mapping
@@ -84,6 +85,15 @@ class MinibatchTrainingConfig:
     time_budget: float | None = None
     max_steps: int | None = None
     min_steps_per_epoch: int = 1
+
+    def planned_epochs(self, n: int) -> int:
+        """Epochs this component can run on ``n`` rows: ``epochs``, or fewer when the step
+        budget ends it sooner (what the progress bar counts down, so its estimate is real)."""
+        if self.max_steps is None or n == 0:
+            return self.epochs
+        per_pass = math.ceil(n / self.batch_size)
+        per_epoch = per_pass * math.ceil(self.min_steps_per_epoch / per_pass)
+        return max(1, min(self.epochs, math.ceil(self.max_steps / per_epoch)))
 
     @classmethod
     def from_dict(cls, values: Mapping[str, Any]):

@@ -214,7 +214,7 @@ def train_vae(
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.95, patience=10)
     stopping = EarlyStopping(patience=config.early_stop_patience)
     budget = TimeBudget(config.time_budget)
-    bar = EpochProgress(config.epochs, "VAE", disable=not progress)
+    bar = EpochProgress(config.planned_epochs(len(num)), "VAE", disable=not progress)
     generator = make_generator(seed)
     beta = config.beta_max
     epochs_run, steps, reason = 0, 0, "all epochs"

@@ -16,6 +16,7 @@ from syntherela_rgcd.rgcd.diffusion import (
     HeldOutLoss,
     LatentDiffusion,
     MLPDenoiser,
+    diverged,
     PositionalTimeEmbedding,
     held_out_split,
     heun_sample,
@@ -206,3 +207,28 @@ def test_fit_keeps_the_weights_with_the_best_held_out_loss():
     z_scaled = (torch.as_tensor(z) - model.z_mean) / model.z_std * 0.5
     rescored = HeldOutLoss(EDMLoss(), z_scaled[held], torch.as_tensor(h)[held], make_generator(3))(model.precond)
     assert rescored == pytest.approx(history["best_loss"], rel=1e-5)
+
+
+def test_divergence_is_detected():
+    assert diverged(float("nan"), 0.3) and diverged(float("inf"), 0.3)
+    assert diverged(0.7, 0.3) and not diverged(0.5, 0.3)
+    assert not diverged(0.9, float("inf")), "no best loss yet: nothing to compare with"
+
+
+def test_a_diverging_fit_stops_and_keeps_its_best_weights():
+    """An absurd lr blows the loss up; training stops as soon as it does instead of spending
+    the rest of its steps, and the weights come from the best epoch before it."""
+    z, h, _, _ = _two_clusters(200)
+    cfg = DiffusionConfig(**{**SMALL, "lr": 5.0}, epochs=200, batch_size=64)
+    history = LatentDiffusion(2, 4, cfg).fit(z, h, device="cpu", seed=0, progress=False)
+    assert history["stopped"] == "diverged" and history["epochs"] < 200
+    assert history["best_loss"] == min(history["loss"]) and diverged(history["loss"][-1], history["best_loss"])
+
+
+def test_gradient_clipping_changes_training_and_stays_deterministic():
+    z, h, _, _ = _two_clusters(200)
+    clipped = DiffusionConfig(**SMALL, epochs=5, batch_size=64, grad_clip=0.01)
+    free = DiffusionConfig(**SMALL, epochs=5, batch_size=64)
+    first, second = (LatentDiffusion(2, 4, clipped).fit(z, h, device="cpu", seed=0, progress=False) for _ in range(2))
+    unclipped = LatentDiffusion(2, 4, free).fit(z, h, device="cpu", seed=0, progress=False)
+    assert first["loss"] == second["loss"] and first["loss"] != unclipped["loss"]

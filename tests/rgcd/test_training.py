@@ -4,7 +4,7 @@ import time
 
 import torch
 
-from syntherela_rgcd.rgcd.training import EarlyStopping, TimeBudget, make_generator, minibatches
+from syntherela_rgcd.rgcd.training import EarlyStopping, MinibatchTrainingConfig, TimeBudget, make_generator, minibatches
 
 
 def test_one_epoch_is_one_pass_when_the_table_is_large_enough():
@@ -44,3 +44,13 @@ def test_time_budget():
     budget = TimeBudget(0.01)
     time.sleep(0.02)
     assert budget.exhausted()
+
+
+def test_planned_epochs_follow_the_step_budget():
+    """The progress bar's length: the epochs the step budget allows, not the configured 4000."""
+    config = MinibatchTrainingConfig(epochs=4000, batch_size=512, max_steps=1890, min_steps_per_epoch=20)
+    assert config.planned_epochs(10_000) == 95  # 20 steps per epoch (the AirBnB users' VAE)
+    assert config.planned_epochs(45) == 95  # a tiny table also makes 20 steps per epoch
+    assert config.planned_epochs(47_217) == 21  # 93 steps per epoch
+    assert MinibatchTrainingConfig(epochs=30, max_steps=10**6).planned_epochs(100) == 30
+    assert MinibatchTrainingConfig(epochs=30).planned_epochs(100) == 30
