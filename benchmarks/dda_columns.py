@@ -21,22 +21,30 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from syntherela.data import load_tables, remove_sdv_columns
 from syntherela.metadata import Metadata
 from syntherela.metrics.base import DetectionBaseMetric
-from syntherela.metrics.multi_table.detection import AggregationDetection
 from syntherela.metrics.single_table.detection import SingleTableDetection
-from xgboost import XGBClassifier
+
+from syntherela_rgcd.datasets import PreparedDataset, load_dataset, load_synthetic
+from syntherela_rgcd.evaluation.fidelity import dda_metric
 
 REPO = Path(__file__).resolve().parents[1]
+DDA = dda_metric()
 
 
 def detection_accuracy(real: pd.DataFrame, synthetic: pd.DataFrame, columns: list[str]) -> float:
-    """Pooled 5-fold accuracy of SyntheRela's detection on ``columns`` (ids already dropped)."""
-    metric = SingleTableDetection(classifier_cls=XGBClassifier, classifier_args={"seed": 0, "n_jobs": 1},
-                                  random_state=42)
+    """Pooled 5-fold accuracy of our DDA's classifier on ``columns`` (ids already dropped)."""
+    metric = SingleTableDetection(classifier_cls=DDA.classifier_cls, classifier_args=DDA.classifier_args,
+                                  random_state=DDA.random_state)
     X, y = DetectionBaseMetric.prepare_data(metric, real[columns].copy(), synthetic[columns].copy())
     return float(np.mean(metric.stratified_kfold(X, y)))
+
+
+def with_aggregates(tables: dict, metadata: Metadata, table: str) -> pd.DataFrame:
+    """``table`` with its children's aggregates added as DDA adds them, key columns dropped."""
+    aggregated, _ = DDA.add_aggregations(tables, Metadata.load_from_dict(metadata.to_dict()), update_metadata=False)
+    keys = [c for c, meta in metadata.tables[table].columns.items() if meta["sdtype"] == "id"]
+    return aggregated[table].drop(columns=[c for c in keys if c in aggregated[table].columns])
 
 
 def main() -> None:
@@ -48,17 +56,12 @@ def main() -> None:
     args = parser.parse_args()
 
     path = Path(args.data_dir) / "original" / args.dataset
-    metadata = Metadata.load_from_json(path / "metadata.json")
-    real, metadata = remove_sdv_columns(load_tables(path, metadata), metadata)
-    synthetic, _ = remove_sdv_columns(load_tables(Path(args.synthetic), metadata), metadata)
-    own = [c for c in real[args.table].columns if metadata.tables[args.table].columns[c]["sdtype"] != "id"]
-    copy = Metadata.load_from_dict(metadata.to_dict())
-    real_agg, _ = AggregationDetection.add_aggregations(real, copy)
-    synthetic_agg, _ = AggregationDetection.add_aggregations(synthetic, Metadata.load_from_dict(metadata.to_dict()),
-                                                             update_metadata=False)
-    keys = [c for c in real[args.table].columns if c not in own]
-    r, s = real_agg[args.table].drop(columns=keys), synthetic_agg[args.table].drop(columns=keys)
+    real = PreparedDataset(args.dataset, path, *load_dataset(path, args.dataset))
+    synthetic = load_synthetic(Path(args.synthetic), real)
+    r = with_aggregates(real.tables, real.metadata, args.table)
+    s = with_aggregates(synthetic, real.metadata, args.table)
     columns = list(r.columns)
+    own = [c for c in real.tables[args.table].columns if c in columns]
     aggregates = [c for c in columns if c not in own]
     print(f"{args.dataset}.{args.table}: all columns {detection_accuracy(r, s, columns):.3f}, "
           f"own columns {detection_accuracy(r, s, own):.3f}"

@@ -315,8 +315,7 @@ class _DatetimeCodec(_PartsCodec):
     @classmethod
     def fit(cls, name: str, series: pd.Series) -> _DatetimeCodec:
         codec = super().fit(name, series)
-        stamps = _as_datetime(series).dropna()
-        codec.bounds = [str(stamps.min()), str(stamps.max())] if len(stamps) else None
+        codec.bounds = _stamp_bounds(series)
         return codec
 
     def get_state(self) -> dict:
@@ -373,8 +372,7 @@ class _DatetimeOffsetCodec(_PartsCodec):
         codec = cls.fit(name, datetime_offsets(series, anchor))
         codec.dtype = _DatetimeCodec._output_dtype(series)
         codec.anchor = anchor_name
-        stamps = _as_datetime(series).dropna()
-        codec.bounds = [str(stamps.min()), str(stamps.max())] if len(stamps) else None
+        codec.bounds = _stamp_bounds(series)
         return codec
 
     def get_state(self) -> dict:
@@ -437,6 +435,12 @@ def choose_datetime_anchors(df: pd.DataFrame, datetime_columns: list[str]) -> di
     anchor = max(datetime_columns, key=lambda c: (present[c].sum(), -datetime_columns.index(c)))
     return {c: anchor for c in datetime_columns
             if c != anchor and present[c].any() and not (present[c] & ~present[anchor]).any()}
+
+
+def _stamp_bounds(series: pd.Series) -> list[str] | None:
+    """The real first and last timestamp of ``series`` (decoding clips to them), None if all NaT."""
+    stamps = _as_datetime(series).dropna()
+    return [str(stamps.min()), str(stamps.max())] if len(stamps) else None
 
 
 def _as_datetime(series: pd.Series) -> pd.Series:
