@@ -7,8 +7,10 @@ the tables still to train in proportion to the square root of their row counts (
 tables need more steps, but not proportionally more), so what a fast table did not use
 flows to the tables after it. Tables under ``FLOOR_ROWS`` rows are weighted as if they had
 that many: a 45-row parent is cheap to train, yet its rows are what DDA scores (its
-children's aggregates are appended to it), so it must not be starved. The VAEs (all trained first) get ``VAE_SHARE`` of the budget,
-the GNNs and diffusion models the rest.
+children's aggregates are appended to it), so it must not be starved. The VAEs (all trained first) get ``vae_share`` of the budget
+(``VAE_SHARE`` by default), the GNNs and diffusion models the rest, where a table with children
+may count ``parent_weight`` times its rows' weight: every table after it is conditioned on its
+rows, so its errors travel down the schema.
 
 Two units exist:
 
@@ -38,16 +40,29 @@ class FitBudget:
     the steps each component took through :meth:`spend`.
     """
 
-    def __init__(self, total: float | None, rows: dict[str, int], unit: str = "seconds"):
+    def __init__(
+        self,
+        total: float | None,
+        rows: dict[str, int],
+        unit: str = "seconds",
+        vae_share: float = VAE_SHARE,
+        parents: tuple[str, ...] | list[str] = (),
+        parent_weight: float = 1.0,
+    ):
         if unit not in ("seconds", "steps"):
             raise ValueError(f"unit must be 'seconds' or 'steps', not {unit!r}")
+        if not 0 < vae_share < 1:
+            raise ValueError(f"vae_share must be between 0 and 1, not {vae_share}")
         self.total = total
         self.unit = unit
         self.weights = {table: math.sqrt(max(n, FLOOR_ROWS)) for table, n in rows.items()}
+        # GNN + diffusion phase: tables with children (``parents``) count ``parent_weight`` times.
+        self.conditional_weights = {t: w * (parent_weight if t in parents else 1.0) for t, w in self.weights.items()}
+        self._phase_weights = self.weights
         self._used = 0.0  # steps reported through spend()
         self.start = self._now()
         self._phase_start = self.start
-        self._phase_total = None if total is None else VAE_SHARE * total
+        self._phase_total = None if total is None else vae_share * total
         self._waiting = list(rows)
 
     def _now(self) -> float:
@@ -62,9 +77,9 @@ class FitBudget:
         if self._phase_total is None:
             return None
         left = self._phase_total - (self._now() - self._phase_start)
-        weight = sum(self.weights[t] for t in self._waiting)
+        weight = sum(self._phase_weights[t] for t in self._waiting)
         self._waiting.remove(table)
-        return max(left, 0.0) * self.weights[table] / weight
+        return max(left, 0.0) * self._phase_weights[table] / weight
 
     def vae(self, table: str) -> float | None:
         """Budget for ``table``'s VAE (call in training order)."""
@@ -76,6 +91,7 @@ class FitBudget:
         if self.total is not None:
             self._phase_total = self.total - (self._phase_start - self.start)
         self._waiting = list(self.weights)
+        self._phase_weights = self.conditional_weights
 
     def gnn_and_diffusion(self, table: str) -> tuple[float | None, float | None]:
         """Budgets for ``table``'s GNN and diffusion model. In seconds the diffusion model's is

@@ -18,6 +18,8 @@ reproducible per seed and do not disturb other components' random streams.
 
 from __future__ import annotations
 
+import copy
+import math
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -26,6 +28,7 @@ import torch
 from torch import Tensor, nn
 
 from ..errors import SyntheRelaError
+from .sibling_context import SiblingContext
 from .training import (
     EarlyStopping,
     EpochProgress,
@@ -77,6 +80,9 @@ class MLPDenoiser(nn.Module):
     With the paper's ``[1024, 2048, 2048, 1024]`` this is exactly TabSyn's network. The
     conditioning projection goes through a SiLU as in the RGCD reference code.
     ``d_cond=0`` gives the unconditional model (tables whose rows have no graph context).
+    ``sibling_keys`` > 0 adds the joint-denoising input: per foreign key, the mean of the
+    siblings' current noisy latents and their number (see :mod:`.sibling_context`),
+    projected like h and added at the same width.
     """
 
     def __init__(
@@ -85,6 +91,7 @@ class MLPDenoiser(nn.Module):
         d_cond: int,
         hidden: Sequence[int] = (1024, 2048, 2048, 1024),
         d_time: int = 128,
+        sibling_keys: int = 0,
     ):
         super().__init__()
         hidden = [int(w) for w in hidden]
@@ -102,18 +109,26 @@ class MLPDenoiser(nn.Module):
             nn.Linear(width, width),
         )
         self.proj_cond = nn.Sequential(nn.Linear(d_cond, width), nn.SiLU()) if d_cond > 0 else None
+        self.sibling_keys = sibling_keys
+        self.proj_siblings = (
+            nn.Sequential(nn.Linear(sibling_keys * (d_in + 1), width), nn.SiLU()) if sibling_keys > 0 else None
+        )
         layers: list[nn.Module] = []
         for w_in, w_out in zip(hidden[:-1], hidden[1:]):
             layers += [nn.Linear(w_in, w_out), nn.SiLU()]
         layers.append(nn.Linear(hidden[-1], d_in))
         self.mlp = nn.Sequential(*layers)
 
-    def forward(self, x: Tensor, c_noise: Tensor, h: Tensor | None = None) -> Tensor:
+    def forward(self, x: Tensor, c_noise: Tensor, h: Tensor | None = None, siblings: Tensor | None = None) -> Tensor:
         out = self.proj_x(x) + self.time_embed(c_noise)
         if self.proj_cond is not None:
             if h is None:
                 raise ValueError("this denoiser is conditional: h is required")
             out = out + self.proj_cond(h)
+        if self.proj_siblings is not None:
+            if siblings is None:
+                raise ValueError("this denoiser denoises siblings jointly: their context is required")
+            out = out + self.proj_siblings(siblings)
         return self.mlp(out)
 
 
@@ -143,7 +158,11 @@ class EDMPrecond(nn.Module):
     def d_in(self) -> int:
         return self.denoiser.d_in
 
-    def forward(self, x: Tensor, sigma: Tensor | float, h: Tensor | None = None) -> Tensor:
+    def forward(
+        self, x: Tensor, sigma: Tensor | float, h: Tensor | None = None, siblings: tuple[Tensor, Tensor] | None = None
+    ) -> Tensor:
+        """``siblings``: (means (n, keys, d), others (n, keys)) from :class:`.SiblingContext`;
+        the means are noisy latents at this sigma and get x's input scaling, the counts a log."""
         # A scalar sigma (the sampler's case) stays (1, 1): its time embedding is computed once
         # and broadcast over the rows.
         sigma = torch.as_tensor(sigma, dtype=x.dtype, device=x.device).reshape(-1, 1)
@@ -152,7 +171,11 @@ class EDMPrecond(nn.Module):
         c_out = sigma * self.sigma_data / (sigma**2 + sd2).sqrt()
         c_in = 1 / (sigma**2 + sd2).sqrt()
         c_noise = sigma.log() / 4
-        return c_skip * x + c_out * self.denoiser(c_in * x, c_noise.reshape(-1), h)
+        context = None
+        if siblings is not None:
+            means, others = siblings
+            context = torch.cat([(c_in.unsqueeze(-1) * means).flatten(1), others.log1p()], dim=1)
+        return c_skip * x + c_out * self.denoiser(c_in * x, c_noise.reshape(-1), h, context)
 
 
 class EDMLoss:
@@ -178,10 +201,19 @@ class EDMLoss:
         noise = torch.randn(z0.shape, generator=generator, device=device).to(z0.device)
         return (rnd * self.P_std + self.P_mean).exp(), noise
 
-    def weighted(self, precond: EDMPrecond, z0: Tensor, h: Tensor | None, sigma: Tensor, noise: Tensor) -> Tensor:
-        """The loss for given noise levels and noise (fixed draws make a deterministic estimate)."""
+    def weighted(
+        self,
+        precond: EDMPrecond,
+        z0: Tensor,
+        h: Tensor | None,
+        sigma: Tensor,
+        noise: Tensor,
+        siblings: tuple[Tensor, Tensor] | None = None,
+    ) -> Tensor:
+        """The loss for given noise levels and noise (fixed draws make a deterministic estimate);
+        ``siblings`` is the rows' sibling context drawn at the same ``sigma``."""
         weight = (sigma**2 + self.sigma_data**2) / (sigma * self.sigma_data) ** 2
-        denoised = precond(z0 + noise * sigma, sigma, h)
+        denoised = precond(z0 + noise * sigma, sigma, h, siblings)
         return (weight * (denoised - z0) ** 2).mean()
 
 
@@ -194,7 +226,9 @@ class HeldOutLoss:
     rows: the training loss keeps falling while the loss on unseen rows rises. Keeping the
     weights with the best held-out loss stops at the point where the model still generalises.
     Each held-out row is scored under ``repeats`` noise draws (up to ``max_draws`` in all) to
-    make the estimate steady on tables with a few dozen held-out rows.
+    make the estimate steady on tables with a few dozen held-out rows. With ``siblings`` (the
+    table's :class:`.SiblingContext`, its sums fitted) and the held-out ``rows`` of the table,
+    each draw's sibling context is drawn once too.
     """
 
     def __init__(
@@ -205,12 +239,19 @@ class HeldOutLoss:
         generator: torch.Generator,
         repeats: int = 16,
         max_draws: int = 8192,
+        siblings: SiblingContext | None = None,
+        rows: Tensor | None = None,
     ):
         repeats = max(1, min(repeats, max_draws // max(len(z), 1)))
         self.loss = loss
         self.z = z.repeat(repeats, 1)
         self.h = h.repeat(repeats, 1) if h is not None else None
         self.sigma, self.noise = loss.draw(self.z, generator)
+        self.siblings = None
+        if siblings is not None:
+            if rows is None:
+                raise ValueError("held-out rows are needed to draw their sibling context")
+            self.siblings = siblings.noisy(rows.repeat(repeats), self.z, self.sigma, generator)
 
     @torch.no_grad()
     def __call__(self, precond: EDMPrecond) -> float:
@@ -218,9 +259,10 @@ class HeldOutLoss:
         for start in range(0, len(self.z), _EVAL_CHUNK):
             part = slice(start, start + _EVAL_CHUNK)
             h = self.h[part] if self.h is not None else None
-            total += self.loss.weighted(precond, self.z[part], h, self.sigma[part], self.noise[part]).item() * len(
-                self.z[part]
-            )
+            siblings = tuple(c[part] for c in self.siblings) if self.siblings is not None else None
+            total += self.loss.weighted(
+                precond, self.z[part], h, self.sigma[part], self.noise[part], siblings
+            ).item() * len(self.z[part])
         return total / len(self.z)
 
 
@@ -259,44 +301,68 @@ def heun_sample(
     batch_size: int = 4096,
     num_samples: int | None = None,
     noise: Tensor | None = None,
+    siblings: SiblingContext | None = None,
+    s_churn: float = 0.0,
 ) -> Tensor:
-    """EDM's deterministic Heun sampler (Algorithm 1, S_churn = 0); one sample per row of h.
+    """EDM's Heun sampler (Algorithm 2; with ``s_churn = 0``, Algorithm 1's deterministic one);
+    one sample per row of h.
 
-    All starting noise is drawn up front on the CPU from ``generator``, so the output depends
-    only on the seed, not on ``batch_size`` (which only bounds memory) or the device.
-    ``num_samples`` is needed only when ``h`` is None (unconditional model). ``noise`` (n,
-    d_in), standard normal per entry, replaces the drawn starting noise (sibling-correlated
-    noise, see :mod:`.sibling_noise`). Returns a float32 CPU tensor ``(n, precond.d_in)``.
+    The whole table moves one noise level at a time (rows in chunks of ``batch_size``, which
+    only bounds memory), so that with ``siblings`` every row's denoiser sees its siblings'
+    state at the same level (joint denoising, :mod:`.sibling_context`). ``s_churn`` > 0 adds
+    fresh noise before each step (raising sigma by ``min(s_churn / num_steps, sqrt(2) - 1)``),
+    the stochastic sampler of EDM that the RGCD research code uses with ``s_churn = 1``.
+    All noise is drawn on the CPU from ``generator``, so the output depends only on the seed,
+    not on ``batch_size`` or the device. ``num_samples`` is needed only when ``h`` is None
+    (unconditional model). ``noise`` (n, d_in), standard normal per entry, replaces the drawn
+    starting noise (sibling-correlated noise, see :mod:`.sibling_noise`). Returns a float32
+    CPU tensor ``(n, precond.d_in)``.
     """
     if num_steps < 2:
         raise ValueError(f"num_steps must be at least 2, got {num_steps}")
     n = h.shape[0] if h is not None else num_samples
     if n is None:
         raise ValueError("num_samples is required when h is None")
+    if siblings is not None and len(siblings) != n:
+        raise ValueError(f"sibling groups cover {len(siblings)} rows, expected {n}")
     device = _device_of(precond)
     sigma_min = max(sigma_min, precond.sigma_min)
     sigma_max = min(sigma_max, precond.sigma_max)
     steps = torch.arange(num_steps, dtype=torch.float64) / (num_steps - 1)
     t_steps = (sigma_max ** (1 / rho) + steps * (sigma_min ** (1 / rho) - sigma_max ** (1 / rho))) ** rho
     t_steps = torch.cat([t_steps, torch.zeros(1, dtype=torch.float64)]).tolist()
+    gamma = min(s_churn / num_steps, math.sqrt(2) - 1) if s_churn > 0 else 0.0
 
     if noise is None:
         noise = torch.randn((n, precond.d_in), generator=generator)
     elif tuple(noise.shape) != (n, precond.d_in):
         raise ValueError(f"noise has shape {tuple(noise.shape)}, expected {(n, precond.d_in)}")
-    out = torch.empty((n, precond.d_in), dtype=torch.float32)
-    for start in range(0, n, batch_size):
-        x = noise[start : start + batch_size].to(device) * t_steps[0]
-        h_batch = h[start : start + batch_size].to(device, torch.float32) if h is not None else None
-        for i, (t_cur, t_next) in enumerate(zip(t_steps[:-1], t_steps[1:])):
-            d_cur = (x - precond(x, t_cur, h_batch)) / t_cur
-            x_next = x + (t_next - t_cur) * d_cur
-            if i < num_steps - 1:  # 2nd-order correction, skipped on the final step to sigma = 0
-                d_prime = (x_next - precond(x_next, t_next, h_batch)) / t_next
-                x_next = x + (t_next - t_cur) * (0.5 * d_cur + 0.5 * d_prime)
-            x = x_next
-        out[start : start + batch_size] = x.float().cpu()
-    return out
+    h = h.to(device, torch.float32) if h is not None else None
+    x = noise.to(device) * t_steps[0]
+
+    def denoised(state: Tensor, sigma: float) -> Tensor:
+        context = siblings.current(state) if siblings is not None else None
+        out = torch.empty_like(state)
+        for start in range(0, n, batch_size):
+            part = slice(start, start + batch_size)
+            out[part] = precond(
+                state[part], sigma, h[part] if h is not None else None,
+                tuple(c[part] for c in context) if context is not None else None,
+            )
+        return out
+
+    for i, (t_cur, t_next) in enumerate(zip(t_steps[:-1], t_steps[1:])):
+        if gamma > 0:
+            t_hat = t_cur * (1 + gamma)
+            x = x + math.sqrt(t_hat**2 - t_cur**2) * torch.randn(x.shape, generator=generator).to(device)
+            t_cur = t_hat
+        d_cur = (x - denoised(x, t_cur)) / t_cur
+        x_next = x + (t_next - t_cur) * d_cur
+        if i < num_steps - 1:  # 2nd-order correction, skipped on the final step to sigma = 0
+            d_prime = (x_next - denoised(x_next, t_next)) / t_next
+            x_next = x + (t_next - t_cur) * (0.5 * d_cur + 0.5 * d_prime)
+        x = x_next
+    return x.float().cpu()
 
 
 @dataclass
@@ -316,6 +382,16 @@ class DiffusionConfig(MinibatchTrainingConfig):
     cpu profile's lr 0.003 AirBnB's sessions model diverged after 66 epochs without it: the
     loss jumped from 0.27 to 1.0 (the denoiser's output collapsed) and every later epoch ran
     six times slower (1.2 s -> 7-8 s per epoch), a third of the whole fit wasted.
+    ``standardize_condition`` scales each dimension of h to mean 0 and std 1 on the training
+    rows (the research code's ``StandardScaler`` on its embeddings); the raw GNN embeddings
+    differ in scale by orders of magnitude between tables (std about 20 per dimension on
+    Walmart ``stores``, 0.1 on AirBnB ``sessions``). The statistics are buffers, saved with
+    the model and applied at sampling.
+    ``ema_decay`` keeps an exponential moving average of the weights (with the usual warm-up,
+    ``min(decay, (1 + step) / (10 + step))``); it is the average, not the last iterate, that
+    is scored every epoch and kept at its best. None: no averaging, as in the paper.
+    ``s_churn`` makes the sampler stochastic (EDM's Algorithm 2; the research code's sampler
+    uses 1); 0 is the deterministic Heun sampler.
     """
 
     hidden: list[int] = field(default_factory=lambda: [1024, 2048, 2048, 1024])
@@ -325,6 +401,9 @@ class DiffusionConfig(MinibatchTrainingConfig):
     lr_patience: int = 20
     held_out_fraction: float = 0.0
     grad_clip: float | None = None
+    standardize_condition: bool = False
+    ema_decay: float | None = None
+    s_churn: float = 0.0
 
     def __post_init__(self) -> None:
         self.hidden = [int(width) for width in self.hidden]
@@ -337,19 +416,33 @@ def _as_float_tensor(x: np.ndarray | Tensor) -> Tensor:
 class LatentDiffusion(nn.Module):
     """One table's conditional latent diffusion model: standardisation + EDM denoiser.
 
-    The latent mean and std are buffers, so ``state_dict`` holds everything sampling needs:
-    ``LatentDiffusion(d_in, d_cond, config).load_state_dict(sd)`` restores the model exactly.
+    The latent and conditioning means and stds are buffers, so ``state_dict`` holds everything
+    sampling needs: ``LatentDiffusion(d_in, d_cond, config, sibling_keys).load_state_dict(sd)``
+    restores the model exactly. ``sibling_keys`` > 0 makes the denoiser joint over siblings
+    (one grouping per foreign key, :mod:`.sibling_context`); ``fit`` and ``sample`` then take
+    the table's :class:`.SiblingContext`.
     """
 
-    def __init__(self, d_in: int, d_cond: int, config: DiffusionConfig | None = None):
+    def __init__(self, d_in: int, d_cond: int, config: DiffusionConfig | None = None, sibling_keys: int = 0):
         super().__init__()
         self.config = config or DiffusionConfig()
         self.d_in = d_in
         self.d_cond = d_cond
-        denoiser = MLPDenoiser(d_in, d_cond, self.config.hidden, self.config.d_time)
+        self.sibling_keys = sibling_keys
+        denoiser = MLPDenoiser(d_in, d_cond, self.config.hidden, self.config.d_time, sibling_keys)
         self.precond = EDMPrecond(denoiser, sigma_data=SIGMA_DATA)
         self.register_buffer("z_mean", torch.zeros(d_in))
         self.register_buffer("z_std", torch.ones(d_in))
+        self.register_buffer("h_mean", torch.zeros(d_cond))
+        self.register_buffer("h_std", torch.ones(d_cond))
+
+    def _check_siblings(self, n: int, siblings: SiblingContext | None) -> SiblingContext | None:
+        if self.sibling_keys == 0:
+            return None  # a model without the joint input ignores any grouping it is given
+        if siblings is None or siblings.n_keys != self.sibling_keys or len(siblings) != n:
+            raise ValueError(f"this model denoises siblings jointly over {self.sibling_keys} foreign key(s): "
+                             f"a SiblingContext with {n} rows is required")
+        return siblings
 
     def _check_inputs(self, n: int, h: np.ndarray | Tensor | None) -> Tensor | None:
         if self.d_cond == 0:
@@ -361,31 +454,39 @@ class LatentDiffusion(nn.Module):
         h = _as_float_tensor(h)
         if h.shape != (n, self.d_cond):
             raise ValueError(f"h has shape {tuple(h.shape)}, expected ({n}, {self.d_cond})")
-        return h
+        return (h - self.h_mean.cpu()) / self.h_std.cpu()
 
     def fit(
         self,
         z: np.ndarray | Tensor,
         h: np.ndarray | Tensor | None = None,
         *,
+        siblings: SiblingContext | None = None,
         device: str | torch.device | None = "auto",
         seed: int = 0,
         progress: bool = True,
     ) -> dict[str, Any]:
         """Train from a fresh, seed-determined initialisation on latents ``z`` (n, d_in)
-        conditioned on ``h`` (n, d_cond; None when d_cond = 0).
+        conditioned on ``h`` (n, d_cond; None when d_cond = 0), with the rows' sibling groups
+        ``siblings`` when the model denoises them jointly.
 
         Latents are scaled per dimension to mean 0 and std ``sigma_data``, the data scale EDM's
         preconditioning assumes (RGCD/TabSyn divide by 2 for the same reason). The weights with
         the lowest epoch loss are kept - the loss on held-out rows when the config holds some
-        out. Returns the history: per-epoch ``loss`` (and ``held_out_loss``, with
-        ``held_out_rows``), ``best_epoch``, ``best_loss`` (of the monitored loss), ``epochs``
-        run, ``steps``, ``stopped`` (why) and ``seconds``.
+        out, of the moving average when there is one. Returns the history: per-epoch ``loss``
+        (and ``held_out_loss``, with ``held_out_rows``), ``best_epoch``, ``best_loss`` (of the
+        monitored loss), ``epochs`` run, ``steps``, ``stopped`` (why) and ``seconds``.
         """
         cfg = self.config
         z = _as_float_tensor(z)
         if z.ndim != 2 or z.shape[1] != self.d_in:
             raise ValueError(f"z has shape {tuple(z.shape)}, expected (n, {self.d_in})")
+        siblings = self._check_siblings(z.shape[0], siblings)
+        if h is not None and cfg.standardize_condition:
+            h_raw = _as_float_tensor(h)
+            std = h_raw.std(0, correction=0)
+            self.h_mean.copy_(h_raw.mean(0))
+            self.h_std.copy_(torch.where(std > 1e-8, std, torch.ones_like(std)))
         h = self._check_inputs(z.shape[0], h)
         device = resolve_device(device)
 
@@ -398,6 +499,8 @@ class LatentDiffusion(nn.Module):
         self.z_std.copy_(torch.where(std > 1e-8, std, torch.ones_like(std)))
         self.to(device)
         z_train = ((z.to(device) - self.z_mean) / self.z_std * SIGMA_DATA).contiguous()
+        if siblings is not None:
+            siblings.fit(z_train.cpu())  # every row's latent counts as a sibling, held out or not
         h_train = h.to(device) if h is not None else None
         train_rows, held_rows = held_out_split(len(z_train), cfg.held_out_fraction, make_generator(seed + 2))
         loss_fn = EDMLoss(sigma_data=SIGMA_DATA)
@@ -405,15 +508,15 @@ class LatentDiffusion(nn.Module):
         if held_rows is not None:
             held_out = HeldOutLoss(loss_fn, z_train[held_rows.to(device)],
                                    h_train[held_rows.to(device)] if h_train is not None else None,
-                                   make_generator(seed + 3, device))
-            train_rows = train_rows.to(device)
-            z_train = z_train[train_rows]
-            h_train = h_train[train_rows] if h_train is not None else None
+                                   make_generator(seed + 3, device), siblings=siblings, rows=held_rows)
+            z_train = z_train[train_rows.to(device)]
+            h_train = h_train[train_rows.to(device)] if h_train is not None else None
 
         optimizer = torch.optim.AdamW(self.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
             optimizer, factor=0.9, patience=cfg.lr_patience
         )
+        average = _MovingAverage(self, cfg.ema_decay) if cfg.ema_decay else None
         batch_generator = make_generator(seed)
         noise_generator = make_generator(seed + 1, device)
         stopping = EarlyStopping(patience=cfg.early_stop_patience)
@@ -429,26 +532,32 @@ class LatentDiffusion(nn.Module):
             for idx in minibatches(n, cfg.batch_size, batch_generator, cfg.min_steps_per_epoch):
                 idx = idx.to(device)
                 h_batch = h_train[idx] if h_train is not None else None
-                loss = loss_fn(self.precond, z_train[idx], h_batch, noise_generator)
+                z_batch = z_train[idx]
+                sigma, noise = loss_fn.draw(z_batch, noise_generator)
+                context = siblings.noisy(train_rows[idx.cpu()], z_batch, sigma, noise_generator) if siblings else None
+                loss = loss_fn.weighted(self.precond, z_batch, h_batch, sigma, noise, context)
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 if cfg.grad_clip is not None:
                     nn.utils.clip_grad_norm_(self.parameters(), cfg.grad_clip)
                 optimizer.step()
+                if average is not None:
+                    average.update(self, steps)
                 total += loss.item() * len(idx)
                 seen += len(idx)
                 steps += 1
             epoch_loss = total / max(seen, 1)
             losses.append(epoch_loss)
             scheduler.step(epoch_loss)
+            scored = average.model if average is not None else self
             monitored = epoch_loss
             if held_out is not None:
-                monitored = held_out(self.precond)
+                monitored = held_out(scored.precond)
                 held_out_losses.append(monitored)
                 bar.update(loss=epoch_loss, held_out=monitored)
             else:
                 bar.update(loss=epoch_loss)
-            if stopping.step(monitored, self, epoch):
+            if stopping.step(monitored, scored, epoch):
                 reason = "early stopping"
                 break
             if diverged(monitored, stopping.best_loss):
@@ -481,11 +590,15 @@ class LatentDiffusion(nn.Module):
         num_steps: int | None = None,
         num_samples: int | None = None,
         noise: Tensor | None = None,
+        siblings: SiblingContext | None = None,
     ) -> np.ndarray:
         """Draw one latent per row of ``h`` (or ``num_samples`` latents when unconditional),
         in the original latent scale, ready for the VAE decoder. Same seed, same output;
-        ``noise`` overrides the starting noise (see :func:`heun_sample`)."""
+        ``noise`` overrides the starting noise (see :func:`heun_sample`); ``siblings`` groups
+        the new rows when the model denoises them jointly."""
+        n = len(h) if h is not None else (num_samples or 0)
         h = self._check_inputs(len(h) if h is not None else 0, h)
+        siblings = self._check_siblings(n, siblings)
         self.eval()
         z = heun_sample(
             self.precond,
@@ -495,5 +608,25 @@ class LatentDiffusion(nn.Module):
             batch_size=self.config.batch_size,
             num_samples=num_samples,
             noise=noise,
+            siblings=siblings,
+            s_churn=self.config.s_churn,
         )
         return (z / SIGMA_DATA * self.z_std.cpu() + self.z_mean.cpu()).numpy()
+
+
+class _MovingAverage:
+    """An exponential moving average of a module's weights, kept in a copy of the module (whose
+    state dict the caller can score and keep) - the averaging of EDM/TabSyn's training."""
+
+    def __init__(self, module: nn.Module, decay: float):
+        self.decay = float(decay)
+        self.model = copy.deepcopy(module)
+        self.model.eval()
+        for param in self.model.parameters():
+            param.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, module: nn.Module, step: int) -> None:
+        decay = min(self.decay, (1 + step) / (10 + step))
+        for average, current in zip(self.model.parameters(), module.parameters()):
+            average.lerp_(current, 1.0 - decay)

@@ -30,22 +30,23 @@ import torch
 from syntherela.metadata import Metadata
 
 from ..errors import DataError, SyntheRelaError
-from .budget import FitBudget, tighter
+from .budget import VAE_SHARE, FitBudget, tighter
 from .config import resolve_config, with_time_budget
 from .diffusion import DiffusionConfig, LatentDiffusion
 from .encoding import TableEncoder
 from .gnn import GNNConditioner, GNNConfig, train_gnn
 from .graph import build_graph, day_offsets
-from .schema import foreign_keys, generation_order, id_columns
+from .schema import foreign_keys, generation_order, group_ids, id_columns
+from .sibling_context import SiblingContext
 from .sibling_noise import correlated_noise, intra_group_correlation
 from .sibling_order import sibling_order_features
-from .sibling_values import SiblingRule, apply_rule, find_sibling_rules, group_ids
+from .sibling_values import SiblingRule, apply_rule, find_sibling_rules
 from .structure import SampledStructure, StructureSampler
 from .training import resolve_device, seed_everything
 from .vae import VAE, VAEConfig, most_likely_codes, train_vae
 
 logger = logging.getLogger(__name__)
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: conditioning statistics and the joint-denoising input in the diffusion weights
 
 
 @dataclass
@@ -127,8 +128,11 @@ class RGCD:
             if encoder.n_num + len(encoder.cardinalities) > 0:  # else key-only: given by the structure
                 self.encoders[table] = encoder
         rows = {t: len(tables[t]) for t in self.modelled}
-        budget = FitBudget(self.config.get("fit_budget"), rows, unit="seconds")
-        steps = FitBudget(self.config.get("fit_steps"), rows, unit="steps")
+        shares = {"vae_share": self.config.get("fit_vae_share", VAE_SHARE),
+                  "parents": [t for t in self.modelled if metadata.get_children(t)],
+                  "parent_weight": self.config.get("fit_parent_weight", 1.0)}
+        budget = FitBudget(self.config.get("fit_budget"), rows, unit="seconds", **shares)
+        steps = FitBudget(self.config.get("fit_steps"), rows, unit="steps", **shares)
 
         encoded, latents = {}, {}
         for table in self.modelled:
@@ -179,11 +183,14 @@ class RGCD:
                 diffusion_config.time_budget = tighter(diffusion_config.time_budget, left)
             diffusion_config.max_steps = _whole(tighter(diffusion_config.max_steps, steps.gnn_and_diffusion(table)[1]))
             seed_everything(seed)
-            diffusion = LatentDiffusion(latents[table].shape[1], h.shape[1], diffusion_config)
-            logger.info("%s: training diffusion on %d latents of dim %d (budget %s)", table, len(h),
-                        latents[table].shape[1], _describe(diffusion_config))
-            self.history[table]["diffusion"] = diffusion.fit(latents[table], h, device=self.device, seed=seed,
-                                                             progress=self.progress)
+            siblings = self._siblings(table, real_keys[table])
+            diffusion = LatentDiffusion(latents[table].shape[1], h.shape[1], diffusion_config,
+                                        siblings.n_keys if siblings else 0)
+            logger.info("%s: training diffusion on %d latents of dim %d (budget %s%s)", table, len(h),
+                        latents[table].shape[1], _describe(diffusion_config),
+                        f"; joint over siblings per {', '.join(self._sibling_keys(table))}" if siblings else "")
+            self.history[table]["diffusion"] = diffusion.fit(latents[table], h, siblings=siblings, device=self.device,
+                                                             seed=seed, progress=self.progress)
             steps.spend(self.history[table]["diffusion"]["steps"])
             diffusion.cpu()
             model = self.models[table]
@@ -230,6 +237,16 @@ class RGCD:
             logger.info("%s: sibling noise per %s, correlation mean %.2f, max %.2f", table, best["foreign_key"],
                         np.mean(best["rho"]), np.max(best["rho"]))
 
+    def _sibling_keys(self, table: str) -> list[str]:
+        """The foreign keys whose siblings are denoised jointly (all of them, with
+        ``joint_denoising``; none without)."""
+        return foreign_keys(self.metadata, table) if self.config.get("joint_denoising") else []
+
+    def _siblings(self, table: str, keys: pd.DataFrame) -> SiblingContext | None:
+        """The sibling groups of ``table``'s rows (real or sampled) for joint denoising."""
+        fks = self._sibling_keys(table)
+        return SiblingContext.from_keys(keys, fks) if fks else None
+
     def _noise(self, table: str, keys: pd.DataFrame, seed: int) -> torch.Tensor | None:
         """Sibling-correlated starting noise for ``table``, or None for the sampler's own."""
         spec = self.sibling_noise.get(table)
@@ -273,7 +290,8 @@ class RGCD:
             with torch.no_grad():
                 h = model.gnn.eval().embed(graph)[table]
             z = model.diffusion.sample(h, seed=seed * 1009 + index,
-                                       noise=self._noise(table, structure.keys[table], seed * 1009 + index))
+                                       noise=self._noise(table, structure.keys[table], seed * 1009 + index),
+                                       siblings=self._siblings(table, structure.keys[table]))
             x_num, x_cat = self._decode(table, model, z, structure.keys[table], seed * 1009 + index)
             encoder = self.encoders[table]
             attributes[table] = encoder.inverse_transform(x_num, x_cat)
@@ -365,7 +383,8 @@ class RGCD:
             in_dims = manifest["gnn_in_dims"][table]
             gnn = GNNConditioner(in_dims, edge_types, latent_dims, gnn_config.hidden, gnn_config.out_dim,
                                  gnn_config.num_layers or len(model.order), list(model.positions))
-            diffusion = LatentDiffusion(latent_dims[table], gnn_config.out_dim, DiffusionConfig.from_dict(config["diffusion"]))
+            diffusion = LatentDiffusion(latent_dims[table], gnn_config.out_dim, DiffusionConfig.from_dict(config["diffusion"]),
+                                        len(model._sibling_keys(table)))
             for part, module in (("vae", vae), ("gnn", gnn), ("diffusion", diffusion)):
                 module.load_state_dict(torch.load(path / f"{table}.{part}.pt", map_location="cpu", weights_only=True))
                 module.eval()

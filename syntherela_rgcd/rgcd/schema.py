@@ -8,6 +8,8 @@ determined by the sampled structure and get no model.
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 from syntherela.metadata import Metadata
 
 from ..errors import DataError
@@ -21,6 +23,18 @@ def id_columns(metadata: Metadata, table: str) -> list[str]:
 def foreign_keys(metadata: Metadata, table: str) -> list[str]:
     """The table's foreign-key columns, one per relationship in which it is the child."""
     return [rel["child_foreign_key"] for rel in metadata.relationships if rel["child_table_name"] == table]
+
+
+def group_ids(foreign_key: pd.Series) -> np.ndarray:
+    """An integer group per row: rows sharing a foreign-key value (siblings under one parent)
+    share it; rows with a missing key get a group of their own."""
+    frame = pd.DataFrame({"fk": foreign_key.reset_index(drop=True)})
+    ids = frame.groupby("fk", sort=False, dropna=False).ngroup().to_numpy()
+    missing = frame["fk"].isna().to_numpy()
+    if missing.any():
+        ids = ids.copy()
+        ids[missing] = ids.max() + 1 + np.arange(missing.sum())
+    return ids
 
 
 def is_key_only(metadata: Metadata, table: str) -> bool:

@@ -58,3 +58,15 @@ def test_step_budget_counts_reported_steps_not_time():
 def test_unknown_unit_is_an_error():
     with pytest.raises(ValueError):
         FitBudget(10, {"a": 1}, unit="minutes")
+
+
+def test_vae_share_and_parent_weight_move_steps():
+    budget = FitBudget(1000, {"parent": 10_000, "child": 10_000}, unit="steps", vae_share=0.1,
+                       parents=["parent"], parent_weight=3.0)
+    assert budget.vae("parent") == pytest.approx(50), "the VAE phase ignores the parent weight"
+    budget.vae("child")
+    budget.spend(100)
+    budget.start_conditional_phase()
+    assert budget.gnn_and_diffusion("parent")[1] == pytest.approx(900 * 3 / 4)
+    with pytest.raises(ValueError):
+        FitBudget(10, {"a": 1}, vae_share=1.5)
