@@ -91,7 +91,7 @@ class HeteroGIN(nn.Module):
                 h[t] = h[t] + self.position[t](pos)
         layers: dict[str, list[Tensor]] = {t: [] for t in h}
         for conv in self.convs:
-            out = conv(h, edge_index_dict)
+            out = conv(h, edge_index_dict) if edge_index_dict else {}
             # HeteroConv only returns node types that receive messages; the rest keep theirs.
             h = {t: torch.relu(out[t]) if t in out else h[t] for t in h}
             for t, value in h.items():
@@ -174,7 +174,10 @@ class GNNConditioner(nn.Module):
     def embed(self, data: HeteroData) -> dict[str, Tensor]:
         """Conditioning vector h (n, out_dim) for every node type."""
         pos = {t: data[t].pos_days for t in data.node_types if "pos_days" in data[t]}
-        return self.gnn(data.x_dict, data.edge_index_dict, pos)
+        # Not data.edge_index_dict: PyG raises on a graph with no edge type at all (a database
+        # of one table, or of tables without relationships).
+        edges = {edge_type: data[edge_type].edge_index for edge_type in data.edge_types}
+        return self.gnn(data.x_dict, edges, pos)
 
     def forward(self, data: HeteroData) -> dict[str, Tensor]:
         h = self.embed(data)

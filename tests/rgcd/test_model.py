@@ -204,3 +204,17 @@ def test_values_unique_among_real_siblings_stay_unique_after_save_and_load(tmp_p
         assert not content.duplicated(["pid", "word"]).any()
     off = RGCD(profile="smoke", config={**TINY, "sibling_values": False}, progress=False).fit(tables, metadata)
     assert off.sibling_rules == {}
+
+
+def test_a_database_of_one_table_fits_and_samples():
+    """No relationship at all: the GNN sees a graph without edges (PyG cannot collect edges
+    from such a graph, so the conditioner must not ask it to)."""
+    rng = np.random.default_rng(0)
+    tables = {"u": pd.DataFrame({"id": range(60), "a": rng.normal(size=60), "c": rng.choice(["x", "y"], 60)})}
+    metadata = Metadata.load_from_dict({
+        "METADATA_SPEC_VERSION": "MULTI_TABLE_V1", "relationships": [],
+        "tables": {"u": {"primary_key": "id", "columns": {"id": {"sdtype": "id"}, "a": {"sdtype": "numerical"},
+                                                          "c": {"sdtype": "categorical"}}}},
+    })
+    sample = RGCD(profile="smoke", config=TINY, progress=False).fit(tables, metadata).sample(seed=0)["u"]
+    assert len(sample) == 60 and set(sample["c"]) <= {"x", "y"} and sample["id"].is_unique
