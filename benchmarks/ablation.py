@@ -3,7 +3,9 @@
 A study file (YAML) names the datasets, seeds, metrics and variants; a variant is a set of
 config overrides merged over the profile, exactly as ``syntherela run --config FILE`` merges
 them. Every run goes to ``<output-dir>/<study>/<variant>/`` (a normal syntherela output
-folder), a run already there is not run again, and ``--collect`` only tabulates. The table
+folder), a run already there is not run again, and ``--collect`` only tabulates. A variant's
+``code: <revision>`` (or the study's) runs that commit's package from a git worktree, so a
+grid that takes hours is not changed by edits made while it runs. The table
 gives per variant and dataset every scored table's DDA (mean ± standard error over seeds),
 the worst table's DDA per seed averaged over seeds (the RGCD and GCFM papers' figure), the
 lowest DCR, fit and sample seconds, and the variant's difference from the study's reference
@@ -62,14 +64,16 @@ def run_one(variant: str, dataset: str, seed: int, args: argparse.Namespace, stu
         print(f"  {variant} / {dataset} / seed {seed}: already there", flush=True)
         return
     overrides = dict(study["variants"][variant] or {})
-    revision = overrides.pop("code", None)
+    # A variant's own ``code`` revision, else the study's, else this checkout as it is now.
+    revision = overrides.pop("code", None) or study.get("code")
     with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as handle:
         yaml.safe_dump(overrides, handle)
         config = handle.name
     command = [
         sys.executable, "-m", "syntherela_rgcd.cli", "run", "--method", "rgcd", "--dataset", dataset,
         "--data-dir", args.data_dir, "--output-dir", str(run_dir(args, variant)), "--seed", str(seed),
-        "--profile", args.profile, "--config", config, "--metrics", study.get("metrics", "dda"), "--quiet",
+        "--profile", args.profile, "--config", config, "--metrics", study.get("metrics", "dda"),
+        "--samples", str(study.get("samples", 1)), "--quiet",
     ]
     threads = str(args.threads)
     env = {**os.environ, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
@@ -103,13 +107,17 @@ def collect(args: argparse.Namespace, study: dict) -> list[dict]:
                 if not path.is_file():
                     continue
                 summary = json.loads(path.read_text())
-                scores = summary["scores"]["sample1"]
+                samples = list(summary["scores"].values())
+                dda = [{t: f["accuracy"] for t, f in scores.get("dda", {}).items()} for scores in samples]
+                scores = samples[0]
                 records.append({
-                    "variant": variant, "dataset": dataset, "seed": seed,
-                    "dda": {t: f["accuracy"] for t, f in scores.get("dda", {}).items()},
+                    "variant": variant, "dataset": dataset, "seed": seed, "samples": len(samples),
+                    # per table: the mean over the run's samples; worst: the mean of each sample's worst
+                    "dda": {t: statistics.mean(d[t] for d in dda) for t in dda[0]},
+                    "worst": statistics.mean(max(d.values()) for d in dda) if dda[0] else None,
                     "dcr": {t: f["score"] for t, f in scores.get("dcr", {}).items()},
                     "utility": next(iter(scores.get("utility", {}).values()), None),
-                    "fit_seconds": summary["fit_seconds"], "sample_seconds": summary["sample_seconds"][0],
+                    "fit_seconds": summary["fit_seconds"], "sample_seconds": statistics.mean(summary["sample_seconds"]),
                     "peak_memory_mb": summary.get("peak_memory_mb"),
                 })
     return records
@@ -131,7 +139,7 @@ def aggregate(records: list[dict]) -> dict:
         cell = {
             "seeds": sorted(r["seed"] for r in runs),
             "tables": {t: _mean_se([r["dda"][t] for r in runs if t in r["dda"]]) for t in tables},
-            "worst": _mean_se([max(r["dda"].values()) for r in runs if r["dda"]]),
+            "worst": _mean_se([r["worst"] for r in runs if r["worst"] is not None]),
             "min_dcr": min((v for r in runs for v in r["dcr"].values()), default=None),
             "fit_seconds": statistics.mean(r["fit_seconds"] for r in runs),
             "sample_seconds": statistics.mean(r["sample_seconds"] for r in runs),
@@ -154,7 +162,8 @@ def markdown(study: dict, cells: dict, args: argparse.Namespace) -> str:
         f"{os.cpu_count()} cores ({args.jobs} run(s) at a time, {args.threads} thread(s) each), {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}; profile `{args.profile}` "
         "with each variant's overrides. DDA: SyntheRela AggregationDetection with XGBoost, accuracy (0.5 = "
         "indistinguishable). *Worst* is the worst table's DDA per seed, averaged over seeds (the RGCD and GCFM "
-        "papers' figure); ± is the standard error over seeds. Δ is the worst-table difference from the reference "
+        "papers' figure; with several samples per run, each sample's worst table is averaged over the samples, "
+        "then over seeds); ± is the standard error over seeds. Δ is the worst-table difference from the reference "
         f"variant `{study['reference']}` (negative = better).",
         "",
         "## Variants",
