@@ -55,7 +55,7 @@ DCR_IDEAL = 0.5  # drawn as a reference line; the ranking is higher-is-better
 METHOD_NAMES = {"rgcd": "RGCD", "sdv": "SDV (HMA)", "clavaddpm": "ClavaDDPM", "rctgan": "RCTGAN",
                 "realtabformer": "REaLTabFormer"}
 #: marker shape per method family, shared by the published and the local row of a method
-_MARKERS = {"RGCD": "o", "SDV (HMA)": "s", "ClavaDDPM": "^", "RCTGAN": "D", "REaLTabFormer": "v"}
+_MARKERS = {"RGCD": "o", "SDV (HMA)": "s", "ClavaDDPM": "^", "RCTGAN": "D", "REaLTabFormer": "v", "GCFM (AAAI-26)": "P"}
 _HIGHER_IS_BETTER_METRICS = {"auc", "accuracy", "f1", "r2", "precision", "recall"}
 _TINY = 1e-12
 _PUBLISHED_ORDER = {name: i for i, name in enumerate((*published.DDA_TABLE1, "real data", "naive"))}
@@ -301,7 +301,7 @@ def _dda_rows(runs: Sequence[dict]) -> list[Row]:
             rows.append(Row(view="dda", dataset=dataset, method=name, label=name, source="published", metric="DDA",
                             higher_is_better=False, ideal=DDA_IDEAL,
                             value=entry[0] if entry else None, se=entry[1] if entry else None,
-                            note="" if entry else "not reported in the paper"))
+                            note="" if entry else "not reported"))
     return rows + _per_table_rows("dda", runs, "dda", "accuracy", "DDA", False, DDA_IDEAL)
 
 
@@ -504,7 +504,8 @@ def _legend(view: str, rows: Sequence[Row], results_dirs: Sequence[str]) -> list
     if view == "dda":
         lines.insert(0, "- DDA ↓: lower is better; 0.5 = indistinguishable from the real data, 1 = always told apart.")
         lines.append("- ¹ Headline DDA of a local run = its worst table (the highest mean DDA); the paper reports one "
-                     "figure per dataset without saying how it combines tables. Every table's figure is in the last "
+                     "figure per dataset without saying how it combines tables; GCFM (AAAI-26, arXiv 2505.15668, Table 1) "
+                     "reports the worst parent table, mean ± std of 3 runs. Every table's figure is in the last "
                      "column. *n/a*: not reported in the paper (the method could not be run there); "
                      "*~1*: printed as ~1 in the paper.")
     elif view == "privacy":

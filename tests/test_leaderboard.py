@@ -99,17 +99,18 @@ def test_same_run_in_two_folders_counts_once(tmp_path):
 
 
 def test_published_rows_and_best_dda(tmp_path):
-    write_summary(tmp_path, samples=[dda(stores=0.70)])  # beats the paper's best on Walmart (0.74)
+    write_summary(tmp_path, samples=[dda(stores=0.70)])  # beats the best published on Walmart (GCFM 0.73)
     rows = build_leaderboard(collect_runs([tmp_path]), "dda")
     walmart = [r for r in rows if r.dataset == WALMART]
     published = {r.label: r for r in walmart if r.source == "published"}
-    assert set(published) == {"RGCD (paper)", "ClavaDDPM", "RCTGAN", "REaLTabFormer", "SDV (HMA)"}
+    assert set(published) == {"RGCD (paper)", "ClavaDDPM", "RCTGAN", "REaLTabFormer", "SDV (HMA)", "GCFM (AAAI-26)"}
     assert (published["RGCD (paper)"].value, published["RGCD (paper)"].se) == (0.79, 0.04)
+    assert (published["GCFM (AAAI-26)"].value, published["GCFM (AAAI-26)"].se) == (0.73, 0.01)
     assert [r.label for r in walmart if r.best] == ["RGCD, here"]
     assert walmart[0].best  # best first
     cora = {r.label: r for r in rows if r.dataset == "CORA_v1"}
     assert cora["ClavaDDPM"].value is None and not cora["ClavaDDPM"].best  # not reported in the paper
-    assert cora["RGCD (paper)"].best
+    assert cora["RGCD (paper)"].best  # 0.60 beats GCFM's 0.63
     assert {r.dataset for r in rows} >= {AIRBNB, "rossmann_subsampled", "imdb_MovieLens_v1", "Biodegradability_v1"}
 
 
@@ -200,7 +201,7 @@ def test_md_output(cli_invoke, results):
     assert "depts 0.600" in rgcd_here
     assert "| SDV (HMA), here | here | default |" in result.output
     assert "| SDV (HMA) | published |" in result.output
-    assert "**0.74 ± 0.05**" in result.output  # ClavaDDPM stays best on Walmart
+    assert "**0.73 ± 0.01**" in result.output  # GCFM stays best on Walmart
     legend = "\n".join(line for line in lines if line.startswith("- "))
     for words in ("lower is better", "published", "here", "worst table", "seeds"):
         assert words in legend
@@ -211,7 +212,7 @@ def test_csv_and_json_outputs(cli_invoke, results, tmp_path):
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(io.StringIO(result.output)))
     assert {r["dataset"] for r in rows} == {WALMART}
-    assert [r["label"] for r in rows if r["best"] == "true"] == ["ClavaDDPM"]
+    assert [r["label"] for r in rows if r["best"] == "true"] == ["GCFM (AAAI-26)"]
     mine = next(r for r in rows if r["label"] == "RGCD, here")
     assert float(mine["value"]) == pytest.approx(0.85) and mine["seeds"] == "2" and mine["direction"] == "lower"
     assert {r["source"] for r in rows} == {"published", "here"}
@@ -225,7 +226,7 @@ def test_csv_and_json_outputs(cli_invoke, results, tmp_path):
     assert mine["tables"]["stores"]["value"] == pytest.approx(0.85) and mine["tables"]["depts"]["n"] == 2
     assert isinstance(mine["best"], bool) and mine["run_ids"] == ["cpu-seed0", "cpu-seed1"]
     best = [(r["dataset"], r["label"]) for r in document["rows"] if r["best"]]
-    assert (WALMART, "ClavaDDPM") in best and ("CORA_v1", "RGCD (paper)") in best
+    assert (WALMART, "GCFM (AAAI-26)") in best and ("CORA_v1", "RGCD (paper)") in best
 
     result = cli_invoke(["leaderboard", "--results-dir", results, "--metric", "utility", "--format", "json"])
     assert result.exit_code == 0, result.output
