@@ -77,10 +77,14 @@ def run_one(variant: str, dataset: str, seed: int, args: argparse.Namespace, stu
     ]
     threads = str(args.threads)
     env = {**os.environ, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
+    cwd = None
     if revision:  # run that revision's package (a git worktree) instead of this checkout's
-        env["PYTHONPATH"] = str(checkout(revision, args))
+        # ``python -m`` puts the working directory first on sys.path, ahead of PYTHONPATH:
+        # run from the worktree, or this checkout's package is imported whatever PYTHONPATH says.
+        cwd = checkout(revision, args)
+        env["PYTHONPATH"] = str(cwd)
     started = time.perf_counter()
-    completed = subprocess.run(command, capture_output=True, text=True, env=env)
+    completed = subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd)
     os.unlink(config)
     outcome = "done" if completed.returncode == 0 else "FAILED: " + (completed.stderr.strip().splitlines() or ["?"])[-1]
     print(f"  {variant} / {dataset} / seed {seed}: {outcome} ({time.perf_counter() - started:.0f} s)", flush=True)
@@ -209,6 +213,8 @@ def main() -> None:
     args = parser.parse_args()
     study = load_study(args.study)
     args.threads = args.threads or max((os.cpu_count() or 1) // args.jobs, 1)
+    # absolute, since a run of another revision works in that revision's worktree
+    args.data_dir, args.output_dir = str(Path(args.data_dir).resolve()), str(Path(args.output_dir).resolve())
     args.study_name = args.study.stem
     args.variants = args.variants.split(",") if args.variants else list(study["variants"])
     args.datasets = args.datasets.split(",") if args.datasets else list(study["datasets"])
