@@ -101,14 +101,22 @@ def checkout(revision: str, args: argparse.Namespace) -> Path:
     return folder
 
 
-def collect(args: argparse.Namespace, study: dict) -> list[dict]:
-    """One record per finished run: DDA and DCR per table, seconds."""
+def collect(args: argparse.Namespace, study: dict, earlier: list[dict]) -> list[dict]:
+    """One record per finished run of the whole study: DDA and DCR per table, seconds.
+
+    A run folder on disk wins; a run whose folder is gone (``runs/`` is not kept when the
+    work moves to another machine) keeps the record an earlier collect wrote to
+    ``results/<study>.json``, marked ``carried``, so a grid resumed elsewhere or run in
+    parts never loses the seeds it already paid for."""
+    kept = {(r["variant"], r["dataset"], r["seed"]): r for r in earlier}
     records = []
-    for variant in args.variants:
-        for dataset in args.datasets:
-            for seed in args.seeds:
+    for variant in study["variants"]:
+        for dataset in study["datasets"]:
+            for seed in (int(s) for s in study["seeds"]):
                 path = summary_file(args, variant, dataset, seed)
                 if not path.is_file():
+                    if (variant, dataset, seed) in kept:
+                        records.append({**kept[(variant, dataset, seed)], "carried": True})
                     continue
                 summary = json.loads(path.read_text())
                 samples = list(summary["scores"].values())
@@ -156,7 +164,7 @@ def aggregate(records: list[dict]) -> dict:
     return out
 
 
-def markdown(study: dict, cells: dict, args: argparse.Namespace) -> str:
+def markdown(study: dict, cells: dict, args: argparse.Namespace, carried: int = 0) -> str:
     lines = [
         f"# {study.get('title', args.study_name)}",
         "",
@@ -168,7 +176,9 @@ def markdown(study: dict, cells: dict, args: argparse.Namespace) -> str:
         "indistinguishable). *Worst* is the worst table's DDA per seed, averaged over seeds (the RGCD and GCFM "
         "papers' figure; with several samples per run, each sample's worst table is averaged over the samples, "
         "then over seeds); ± is the standard error over seeds. Δ is the worst-table difference from the reference "
-        f"variant `{study['reference']}` (negative = better).",
+        f"variant `{study['reference']}` (negative = better)."
+        + (f" {carried} record(s) were carried over from an earlier collect of this study (their run folders, "
+           "with their console output, stayed on another machine)." if carried else ""),
         "",
         "## Variants",
         "",
@@ -179,9 +189,9 @@ def markdown(study: dict, cells: dict, args: argparse.Namespace) -> str:
     lines += ["", "## Results", "",
               "| dataset | variant | seeds | worst DDA | Δ | per table DDA | min DCR | utility | fit s | sample s |",
               "|---|---|---|---|---|---|---|---|---|---|"]
-    for dataset in args.datasets:
+    for dataset in study["datasets"]:
         reference = cells.get((study["reference"], dataset))
-        for variant in args.variants:
+        for variant in study["variants"]:
             cell = cells.get((variant, dataset))
             if cell is None:
                 continue
@@ -228,15 +238,16 @@ def main() -> None:
         work = [(v, d, s) for s in args.seeds for d in args.datasets for v in args.variants]
         with ThreadPoolExecutor(max_workers=args.jobs) as pool:
             list(pool.map(lambda job: run_one(*job, args, study), work))
-    records = collect(args, study)
-    cells = aggregate(records)
     (REPO / "results").mkdir(exist_ok=True)
     stem = REPO / "results" / args.study_name
+    earlier = json.loads(stem.with_suffix(".json").read_text())["records"] if stem.with_suffix(".json").is_file() else []
+    records = collect(args, study, earlier)
+    cells = aggregate(records)
     stem.with_suffix(".json").write_text(json.dumps({
         "study": study, "records": records,
         "cells": [{"variant": v, "dataset": d, **c} for (v, d), c in cells.items()],
     }, indent=1))
-    table = markdown(study, cells, args)
+    table = markdown(study, cells, args, carried=sum(bool(r.get("carried")) for r in records))
     stem.with_suffix(".md").write_text(table)
     print(table)
 
