@@ -1,16 +1,22 @@
-"""Reproducing the RGCD paper's numbers on the shared datasets (``pytest -m reproduction``).
+"""Fidelity targets on the shared datasets (``pytest -m reproduction``).
 
 Each test fits RGCD with the profile its dataset config names (``cpu`` unless the dataset's
 ``benchmark_configs/<name>.yaml`` says otherwise), samples once, scores DDA, utility and
-privacy exactly as ``syntherela run`` does, and compares with the paper (DESIGN.md §7):
+privacy exactly as ``syntherela run`` does, and checks the targets of issue 12 - the best
+published figures, GCFM's (AAAI-26, Table 1; DESIGN.md section 7) - on one seed:
 
-* DDA: the worst table's accuracy at most the paper's RGCD figure + ``DDA_TOLERANCE``;
-* utility: AUC at least the paper's RGCD AUC - ``AUC_TOLERANCE``; RMSE, whose scale depends
-  on the held-out rows, as a ratio to the naive RMSE of the same rows, at most the paper's
-  ratio (RGCD RMSE / naive RMSE) + ``RMSE_RATIO_TOLERANCE``;
-* privacy: every modelled table's DCR score at least ``MIN_DCR``.
+* DDA: the worst table's accuracy at most ``DDA_TARGETS`` + ``DDA_TOLERANCE`` (one seed of a
+  figure the papers average over three; Walmart's 45 stores alone move by 0.04 between
+  samples of one model); CORA, a network whose structure is copied until the structure issue
+  lands, keeps the RGCD paper's figure as its target;
+* no table below ``DDA_FLOOR`` (a classifier fooled by near-copies is a defect, not a win),
+  networks excepted for the same reason;
+* utility no worse than before issue 12: AirBnB AUC at least ``MIN_AUC``, Walmart RMSE at most
+  ``MAX_RMSE`` (the RGCD paper's figure);
+* privacy: every modelled table's DCR score at least ``MIN_DCR`` less ``DCR_TOLERANCE``.
 
-They skip when the data is absent and are not part of the default suite: each one takes
+The 3-seed means these targets are judged on are in ``results/ablation_fidelity.md``. The
+tests skip when the data is absent and are not part of the default suite: each one takes
 about 10 minutes on a 2-core machine (fit, sample and scoring).
 """
 
@@ -22,30 +28,35 @@ from pathlib import Path
 
 import pytest
 
-from syntherela_rgcd.published import DDA_TABLE1, UTILITY_TABLE2, UTILITY_TASKS
+from syntherela_rgcd.published import DDA_TABLE1
 from syntherela_rgcd.runner import RunOptions, run
 
 sys.path.insert(0, str(Path(__file__).parent / "rgcd"))
 from rgcd_helpers import load_shared, shared_original  # noqa: E402
 
-DDA_TOLERANCE = 0.05
-AUC_TOLERANCE = 0.03
-RMSE_RATIO_TOLERANCE = 0.05
-MIN_DCR = 0.45
+#: worst-table DDA targets: GCFM's published figures (RGCD paper's for CORA, see above)
+DDA_TARGETS = {
+    "airbnb-simplified_subsampled": DDA_TABLE1["GCFM (AAAI-26)"]["airbnb-simplified_subsampled"][0],
+    "walmart_subsampled": DDA_TABLE1["GCFM (AAAI-26)"]["walmart_subsampled"][0],
+    "Biodegradability_v1": DDA_TABLE1["GCFM (AAAI-26)"]["Biodegradability_v1"][0],
+    "CORA_v1": DDA_TABLE1["RGCD (paper)"]["CORA_v1"][0],
+}
+DDA_TOLERANCE = 0.03
+DDA_FLOOR = 0.45
+NETWORKS = {"CORA_v1"}
+MIN_AUC = 0.68
+MAX_RMSE = 6092.0
+MIN_DCR = 0.5
+DCR_TOLERANCE = 0.02
 
-DATASETS = ["airbnb-simplified_subsampled", "walmart_subsampled", "CORA_v1", "Biodegradability_v1"]
-
-
-def paper_rmse_ratio(dataset: str) -> float:
-    """The paper's RGCD RMSE over its naive RMSE (Table 2)."""
-    return UTILITY_TABLE2["RGCD (paper)"][dataset][0] / UTILITY_TASKS[dataset]["naive"]
+DATASETS = list(DDA_TARGETS)
 
 
 @pytest.fixture(scope="module", params=DATASETS)
 def scored(request, tmp_path_factory):
     name = request.param
     load_shared(name)  # skips when absent
-    metrics = "dda,cardinality,privacy" + (",utility" if name in UTILITY_TASKS else "")
+    metrics = "dda,cardinality,privacy" + (",utility" if name in ("airbnb-simplified_subsampled", "walmart_subsampled") else "")
     result = run(RunOptions(method="rgcd", dataset=name, data_dir=shared_original().parent,
                             output_dir=tmp_path_factory.mktemp(name), metrics=metrics, quiet=True))
     summary = json.loads((result.results_dir / "summary.json").read_text())
@@ -54,30 +65,36 @@ def scored(request, tmp_path_factory):
 
 
 @pytest.mark.reproduction
-def test_dda_within_tolerance_of_the_paper(scored):
+def test_worst_table_dda_meets_the_target(scored):
     name, scores = scored
-    paper = DDA_TABLE1["RGCD (paper)"][name][0]
     worst_table, worst = max(((t, f["accuracy"]) for t, f in scores["dda"].items()), key=lambda item: item[1])
-    assert worst <= paper + DDA_TOLERANCE, f"{name}: DDA {worst:.3f} on {worst_table} vs paper {paper}"
+    target = DDA_TARGETS[name]
+    assert worst <= target + DDA_TOLERANCE, f"{name}: DDA {worst:.3f} on {worst_table} vs target {target}"
 
 
 @pytest.mark.reproduction
-def test_utility_within_tolerance_of_the_paper(scored):
+def test_no_table_below_the_copy_floor(scored):
     name, scores = scored
-    if name not in UTILITY_TASKS:
+    if name in NETWORKS:
+        pytest.skip(f"{name} is a network: its copied structure is the structure issue's subject")
+    for table, figures in scores["dda"].items():
+        assert figures["accuracy"] >= DDA_FLOOR, f"{name}.{table}: DDA {figures['accuracy']:.3f} < {DDA_FLOOR}"
+
+
+@pytest.mark.reproduction
+def test_utility_no_worse_than_before(scored):
+    name, scores = scored
+    if "utility" not in scores:
         pytest.skip(f"{name} has no utility task in the paper")
     (figures,) = scores["utility"].values()
     if figures["higher_is_better"]:
-        paper = UTILITY_TABLE2["RGCD (paper)"][name][0]
-        assert figures["synthetic"] >= paper - AUC_TOLERANCE, f"{name}: AUC {figures['synthetic']:.3f} vs paper {paper}"
+        assert figures["synthetic"] >= MIN_AUC, f"{name}: AUC {figures['synthetic']:.3f} < {MIN_AUC}"
     else:
-        ratio = figures["synthetic"] / figures["naive"]
-        assert ratio <= paper_rmse_ratio(name) + RMSE_RATIO_TOLERANCE, (
-            f"{name}: RMSE / naive RMSE {ratio:.3f} vs paper {paper_rmse_ratio(name):.3f}")
+        assert figures["synthetic"] <= MAX_RMSE, f"{name}: RMSE {figures['synthetic']:.0f} > {MAX_RMSE:.0f}"
 
 
 @pytest.mark.reproduction
 def test_no_sign_of_memorisation(scored):
     name, scores = scored
     for table, figures in scores["dcr"].items():
-        assert figures["score"] >= MIN_DCR, f"{name}.{table}: DCR {figures['score']:.3f} < {MIN_DCR}"
+        assert figures["score"] >= MIN_DCR - DCR_TOLERANCE, f"{name}.{table}: DCR {figures['score']:.3f} < {MIN_DCR}"
