@@ -30,6 +30,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -90,8 +91,18 @@ def run_one(variant: str, dataset: str, seed: int, args: argparse.Namespace, stu
     print(f"  {variant} / {dataset} / seed {seed}: {outcome} ({time.perf_counter() - started:.0f} s)", flush=True)
 
 
+_CHECKOUT_LOCK = threading.Lock()
+
+
 def checkout(revision: str, args: argparse.Namespace) -> Path:
-    """A git worktree of ``revision`` under the study's output folder (made once)."""
+    """A git worktree of ``revision`` under the study's output folder (made once; the lock
+    keeps two runs starting together from both calling ``git worktree add``, which fails
+    for the second)."""
+    with _CHECKOUT_LOCK:
+        return _checkout(revision, args)
+
+
+def _checkout(revision: str, args: argparse.Namespace) -> Path:
     commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", revision], capture_output=True,
                             text=True, check=True).stdout.strip()
     folder = (Path(args.output_dir) / args.study_name / f".code-{commit}").resolve()

@@ -1,7 +1,9 @@
 """Sampler ablation without refitting: sample a saved RGCD model with other sampler settings and score it.
 
-The sampler's settings (``s_churn``, ``num_steps``) do not change training, so their effect
-is measured on models already fitted by a run or an ablation grid: each model folder is
+The sampler's settings (``s_churn``, ``num_steps``) and the sampling-time sibling patches
+(``sibling_noise=0`` draws iid starting noise, ``sibling_values=0`` decodes without the
+distinct-count rule) do not change the networks, so their effect is measured on models
+already fitted by a run or an ablation grid: each model folder is
 loaded, its diffusion models get the settings, ``--samples`` samples are drawn (seeds from the
 run's own) and scored with our DDA (and any other ``--metrics``). One line per model and setting is printed
 and, with ``--output``, all results are written as JSON.
@@ -25,6 +27,9 @@ from syntherela_rgcd.rgcd.model import RGCD
 from syntherela_rgcd.runner import check_generated, write_tables
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+MODEL_SWITCHES = ("sibling_noise", "sibling_values")
 
 
 def parse_setting(text: str) -> dict:
@@ -57,9 +62,15 @@ def main() -> None:
         seed = int(model.config["seed"])
         for text in args.setting:
             setting = parse_setting(text)
-            for table_model in model.models.values():
-                for key, value in setting.items():
-                    setattr(table_model.diffusion.config, key, value)
+            model = RGCD.load(folder)  # afresh, so one setting's switches do not leak into the next
+            for key, value in setting.items():
+                if key == "sibling_noise" and not value:
+                    model.sibling_noise = {}
+                elif key == "sibling_values" and not value:
+                    model.sibling_rules = {}
+                elif key not in MODEL_SWITCHES:
+                    for table_model in model.models.values():
+                        setattr(table_model.diffusion.config, key, value)
             for sample_seed in range(seed, seed + args.samples):
                 start = time.perf_counter()
                 generated = check_generated(model.sample(seed=sample_seed), data.tables, data.metadata, "rgcd")
@@ -69,10 +80,16 @@ def main() -> None:
                     write_tables(generated, sample_dir, data.metadata)
                     scores = evaluate_sample(data, sample_dir, metrics, "rgcd", folder.name, "sample1", Path(tmp) / "results")
                 dda = {t: round(f["accuracy"], 4) for t, f in scores.get("dda", {}).items()}
+                dcr = {t: round(f["score"], 4) for t, f in scores.get("dcr", {}).items()}
+                utility = next(iter(scores.get("utility", {}).values()), None)
                 results.append({"model": str(folder), "dataset": data.name, "seed": seed, "sample_seed": sample_seed,
-                                "setting": setting, "dda": dda, "sample_seconds": round(seconds, 1)})
+                                "setting": setting, "dda": dda, "dcr": dcr, "utility": utility,
+                                "sample_seconds": round(seconds, 1)})
+                extra = f", DCR {dcr}" if dcr else ""
+                if utility:
+                    extra += f", {utility['metric']} {utility['synthetic']:.4g}"
                 print(f"{data.name} model seed {seed} sample seed {sample_seed} {text}: DDA {dda} "
-                      f"(worst {max(dda.values()):.3f}), sample {seconds:.1f} s", flush=True)
+                      f"(worst {max(dda.values()):.3f}){extra}, sample {seconds:.1f} s", flush=True)
     if args.output:
         args.output.write_text(json.dumps(results, indent=1))
 
