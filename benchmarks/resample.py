@@ -1,7 +1,8 @@
 """Sampler ablation without refitting: sample a saved RGCD model with other sampler settings and score it.
 
 The sampler's settings (``s_churn``, ``num_steps``) and the sampling-time sibling patches
-(``sibling_noise=0`` draws iid starting noise, ``sibling_values=0`` decodes without the
+(``sibling_noise=0`` draws iid starting noise, ``sibling_noise=0.5`` half the learnt
+correlation, ``sibling_values=0`` decodes without the
 distinct-count rule) do not change the networks, so their effect is measured on models
 already fitted by a run or an ablation grid: each model folder is
 loaded, its diffusion models get the settings, ``--samples`` samples are drawn (seeds from the
@@ -16,8 +17,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import platform
+import statistics
+import sys
 import tempfile
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 from syntherela_rgcd.datasets import prepare_dataset
@@ -50,7 +55,8 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=1,
                         help="samples per model and setting (seeds: the run's seed, +1, ...); DDA on small "
                              "tables (Walmart's 45 stores) varies by several points between samples")
-    parser.add_argument("--output", type=Path, default=None)
+    parser.add_argument("--output", type=Path, default=None,
+                        help="JSON of every sample; a Markdown summary (mean per dataset and setting) goes beside it")
     args = parser.parse_args()
 
     registry = build_registry()
@@ -64,8 +70,8 @@ def main() -> None:
             setting = parse_setting(text)
             model = RGCD.load(folder)  # afresh, so one setting's switches do not leak into the next
             for key, value in setting.items():
-                if key == "sibling_noise" and not value:
-                    model.sibling_noise = {}
+                if key == "sibling_noise":
+                    model.config["sibling_noise"] = value  # a strength: 0 = iid noise, 1 = the learnt correlation
                 elif key == "sibling_values" and not value:
                     model.sibling_rules = {}
                 elif key not in MODEL_SWITCHES:
@@ -92,6 +98,45 @@ def main() -> None:
                       f"(worst {max(dda.values()):.3f}){extra}, sample {seconds:.1f} s", flush=True)
     if args.output:
         args.output.write_text(json.dumps(results, indent=1))
+        args.output.with_suffix(".md").write_text(summary_markdown(results))
+
+
+def _mean_se(values: list[float]) -> str:
+    if len(values) < 2:
+        return f"{values[0]:.3f}"
+    return f"{statistics.mean(values):.3f} ± {statistics.stdev(values) / len(values) ** 0.5:.3f}"
+
+
+def summary_markdown(results: list[dict]) -> str:
+    """Per dataset and setting, over every model x sample: the worst table's DDA, each
+    table's DDA, the lowest DCR and the utility score (mean ± standard error over samples)."""
+    groups: dict[tuple[str, str], list[dict]] = {}
+    for r in results:
+        groups.setdefault((r["dataset"], json.dumps(r["setting"])), []).append(r)
+    lines = [
+        "# Resampled saved models",
+        "",
+        f"Produced by `python benchmarks/resample.py {' '.join(sys.argv[1:])}` on {platform.machine()}, "
+        f"{datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}. Each row: every model x sample with that "
+        "setting (the networks are the same in every row of a dataset; only sampling changes). DDA: SyntheRela "
+        "AggregationDetection (XGBoost accuracy, 0.5 = indistinguishable); worst = the worst table per sample, "
+        "averaged; ± = standard error over samples. DCR: lowest table, averaged over samples (0.5 or more = no sign "
+        "of copying).",
+        "",
+        "| dataset | setting | models | samples | worst DDA | per table DDA | min DCR | utility |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for (dataset, setting), runs in groups.items():
+        tables = sorted(runs[0]["dda"])
+        per_table = ", ".join(f"{t} {_mean_se([r['dda'][t] for r in runs])}" for t in tables)
+        dcr = [min(r["dcr"].values()) for r in runs if r.get("dcr")]
+        utility = [r["utility"]["synthetic"] for r in runs if r.get("utility")]
+        metric = next((r["utility"]["metric"] for r in runs if r.get("utility")), "")
+        lines.append(
+            f"| {dataset} | {', '.join(f'{k}={v:g}' for k, v in json.loads(setting).items())} "
+            f"| {len({r['model'] for r in runs})} | {len(runs)} | {_mean_se([max(r['dda'].values()) for r in runs])} "
+            f"| {per_table} | {_mean_se(dcr) if dcr else ''} | {f'{metric} {statistics.mean(utility):.4g}' if utility else ''} |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

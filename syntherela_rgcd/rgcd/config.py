@@ -90,6 +90,11 @@ def validate(config: Mapping) -> None:
                 raise DataError(f"config section {key!r}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
         elif key not in TOP_LEVEL:
             raise DataError(f"unknown config key {key!r} (known: {', '.join(sorted(TOP_LEVEL | set(SECTIONS)))})")
+    strength = config.get("sibling_noise")
+    if strength is not None and not isinstance(strength, bool) and not (
+            isinstance(strength, (int, float)) and 0 <= strength <= 1):
+        raise DataError(f"config key 'sibling_noise' is {strength!r}: use true, false or a strength between 0 and 1 "
+                        "(the share of the learnt sibling correlation the sampler's starting noise gets)")
 
 
 def with_time_budget(config: dict, seconds: float | None) -> dict:

@@ -250,9 +250,10 @@ class RGCD:
     def _noise(self, table: str, keys: pd.DataFrame, seed: int) -> torch.Tensor | None:
         """Sibling-correlated starting noise for ``table``, or None for the sampler's own."""
         spec = self.sibling_noise.get(table)
-        if spec is None:
+        strength = float(self.config.get("sibling_noise") or 0.0)  # true = 1: the whole learnt correlation
+        if spec is None or strength == 0.0:
             return None
-        return correlated_noise(group_ids(keys[spec["foreign_key"]]), np.asarray(spec["rho"]), seed)
+        return correlated_noise(group_ids(keys[spec["foreign_key"]]), strength * np.asarray(spec["rho"]), seed)
 
     def _decode(self, table: str, model: TableModel, z: np.ndarray, keys: pd.DataFrame,
                 seed: int) -> tuple[np.ndarray, np.ndarray]:

@@ -15,6 +15,8 @@ from syntherela_rgcd.datasets import referential_problems
 from syntherela_rgcd.demo import METADATA, build_demo_tables
 from syntherela_rgcd.errors import DataError, UnknownNameError
 from syntherela_rgcd.rgcd.model import RGCD
+from syntherela_rgcd.rgcd.schema import group_ids
+from syntherela_rgcd.rgcd.sibling_noise import intra_group_correlation
 
 from rgcd_helpers import single_torch_thread  # noqa: F401 (autouse fixture)
 
@@ -218,3 +220,29 @@ def test_a_database_of_one_table_fits_and_samples():
     })
     sample = RGCD(profile="smoke", config=TINY, progress=False).fit(tables, metadata).sample(seed=0)["u"]
     assert len(sample) == 60 and set(sample["c"]) <= {"x", "y"} and sample["id"].is_unique
+
+
+def test_sibling_noise_strength_scales_the_learnt_correlation(fitted):
+    """``sibling_noise`` may be a strength: the sampler's noise gets that share of the
+    correlation learnt at fit time (0 = independent noise, the sampler's own)."""
+    table, spec = next(iter(fitted.sibling_noise.items()))
+    keys = fitted.structure.sample(seed=0).keys[table]
+    groups = group_ids(keys[spec["foreign_key"]])
+    saved = fitted.config.get("sibling_noise")
+    try:
+        fitted.config["sibling_noise"] = 0.0
+        assert fitted._noise(table, keys, seed=1) is None
+        fitted.config["sibling_noise"] = 0.5
+        half = fitted._noise(table, keys, seed=1).numpy()
+        fitted.config["sibling_noise"] = True
+        full = fitted._noise(table, keys, seed=1).numpy()
+    finally:
+        fitted.config["sibling_noise"] = saved
+    strongest = int(np.argmax(spec["rho"]))
+    assert intra_group_correlation(full, groups)[strongest] > intra_group_correlation(half, groups)[strongest]
+
+
+@pytest.mark.parametrize("strength", [1.5, -0.1, "yes"])
+def test_sibling_noise_strength_outside_zero_one_is_named(strength):
+    with pytest.raises(DataError, match="sibling_noise"):
+        RGCD(profile="smoke", config={"sibling_noise": strength})
