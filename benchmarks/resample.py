@@ -3,7 +3,8 @@
 The sampler's settings (``s_churn``, ``num_steps``) and the sampling-time sibling patches
 (``sibling_noise=0`` draws iid starting noise, ``sibling_noise=0.5`` half the learnt
 correlation, ``sibling_values=0`` decodes without the
-distinct-count rule) do not change the networks, so their effect is measured on models
+distinct-count rule, ``calibrate=1`` calibrates the sibling-noise strength as ``fit`` now does)
+do not change the networks, so their effect is measured on models
 already fitted by a run or an ablation grid: each model folder is
 loaded, its diffusion models get the settings, ``--samples`` samples are drawn (seeds from the
 run's own) and scored with our DDA (and any other ``--metrics``). One line per model and setting is printed
@@ -34,7 +35,7 @@ from syntherela_rgcd.runner import check_generated, write_tables
 REPO = Path(__file__).resolve().parents[1]
 
 
-MODEL_SWITCHES = ("sibling_noise", "sibling_values")
+MODEL_SWITCHES = ("sibling_noise", "sibling_values", "calibrate")
 
 
 def parse_setting(text: str) -> dict:
@@ -70,7 +71,10 @@ def main() -> None:
             setting = parse_setting(text)
             model = RGCD.load(folder)  # afresh, so one setting's switches do not leak into the next
             for key, value in setting.items():
-                if key == "sibling_noise":
+                if key == "calibrate" and value:  # what fit now does with sibling_noise: true
+                    model.config["sibling_noise"] = True
+                    print(f"{folder}: calibrated sibling noise {model.calibrate_sibling_noise(data.tables)}", flush=True)
+                elif key == "sibling_noise":
                     model.config["sibling_noise"] = value  # a strength: 0 = iid noise, 1 = the learnt correlation
                 elif key == "sibling_values" and not value:
                     model.sibling_rules = {}

@@ -38,7 +38,8 @@ from .gnn import GNNConditioner, GNNConfig, train_gnn
 from .graph import build_graph, day_offsets
 from .schema import foreign_keys, generation_order, group_ids, id_columns
 from .sibling_context import SiblingContext
-from .sibling_noise import correlated_noise, intra_group_correlation
+from .sibling_noise import (CALIBRATION_ROWS, calibrate_strength, calibration_rows, correlated_noise,
+                            intra_group_correlation)
 from .sibling_order import sibling_order_features
 from .sibling_values import SiblingRule, apply_rule, find_sibling_rules
 from .structure import SampledStructure, StructureSampler
@@ -193,6 +194,8 @@ class RGCD:
                                                              seed=seed, progress=self.progress)
             steps.spend(self.history[table]["diffusion"]["steps"])
             diffusion.cpu()
+            if self.config.get("sibling_noise") is True and table in self.sibling_noise:
+                self._calibrate_sibling_noise(table, diffusion, h, latents[table], real_keys[table], seed)
             model = self.models[table]
             model.gnn, model.diffusion = gnn, diffusion
             model.gnn_in_dims = {t: graph[t].x.shape[1] for t in graph.node_types}
@@ -237,6 +240,50 @@ class RGCD:
             logger.info("%s: sibling noise per %s, correlation mean %.2f, max %.2f", table, best["foreign_key"],
                         np.mean(best["rho"]), np.max(best["rho"]))
 
+    def _calibrate_sibling_noise(self, table: str, diffusion: LatentDiffusion, h: torch.Tensor, real: torch.Tensor,
+                                 keys: pd.DataFrame, seed: int) -> None:
+        """Choose the share of the learnt sibling correlation the sampler uses for ``table``
+        (:func:`.sibling_noise.calibrate_strength`): whole sibling groups of the real graph are
+        sampled at each strength and the one whose parents' latent means spread as the real
+        ones do is kept in the model."""
+        spec = self.sibling_noise[table]
+        groups = group_ids(keys[spec["foreign_key"]])
+        rows = calibration_rows(groups, CALIBRATION_ROWS, seed)
+        sub_keys = keys.iloc[rows].reset_index(drop=True)
+        sub_groups = group_ids(sub_keys[spec["foreign_key"]])
+        rho = np.asarray(spec["rho"])
+
+        def sample(strength: float) -> np.ndarray:
+            noise = correlated_noise(sub_groups, strength * rho, seed)  # the same draws for every strength
+            with torch.no_grad():
+                return diffusion.sample(h[rows], seed=seed, noise=noise, siblings=self._siblings(table, sub_keys))
+
+        strength, mismatch = calibrate_strength(sample, real[rows].numpy(), sub_groups)
+        spec["strength"] = strength
+        logger.info("%s: sibling noise strength %.2f (|log| ratio of parents' share of the variance, generated to real: %s)", table, strength,
+                    ", ".join(f"{s:g}: {m:.3f}" for s, m in mismatch.items()))
+
+    def calibrate_sibling_noise(self, tables: dict[str, pd.DataFrame]) -> dict[str, float]:
+        """Calibrate a fitted (or loaded) model's sibling-noise strengths on the real ``tables``
+        it was fitted on, as ``fit`` does when ``sibling_noise`` is ``true``; for models saved
+        before the calibration existed. Returns the strength per table."""
+        if self.structure is None:
+            raise SyntheRelaError("rgcd: calibrate_sibling_noise() called before fit()")
+        real_keys = {t: tables[t][id_columns(self.metadata, t)] for t in self.order}
+        node_features: dict[str, np.ndarray] = {}
+        seed = int(self.config["seed"])
+        for table in self.modelled:
+            model = self.models[table]
+            x_num, x_cat = self.encoders[table].transform(tables[table])
+            if table in self.sibling_noise:
+                graph = self._graph(real_keys, node_features, self.positions, self.sibling_order)
+                with torch.no_grad():
+                    h = model.gnn.eval().embed(graph)[table].float()
+                    real = model.vae.eval().encode(x_num, x_cat).float()
+                self._calibrate_sibling_noise(table, model.diffusion, h, real, real_keys[table], seed)
+            node_features[table] = self.encoders[table].node_features(x_num, x_cat)
+        return {t: spec["strength"] for t, spec in self.sibling_noise.items()}
+
     def _sibling_keys(self, table: str) -> list[str]:
         """The foreign keys whose siblings are denoised jointly (all of them, with
         ``joint_denoising``; none without)."""
@@ -250,7 +297,11 @@ class RGCD:
     def _noise(self, table: str, keys: pd.DataFrame, seed: int) -> torch.Tensor | None:
         """Sibling-correlated starting noise for ``table``, or None for the sampler's own."""
         spec = self.sibling_noise.get(table)
-        strength = float(self.config.get("sibling_noise") or 0.0)  # true = 1: the whole learnt correlation
+        setting = self.config.get("sibling_noise")
+        if isinstance(setting, bool) or setting is None:  # true: the calibrated share (all of it before calibration)
+            strength = float(spec.get("strength", 1.0)) if setting and spec else 0.0
+        else:
+            strength = float(setting)
         if spec is None or strength == 0.0:
             return None
         return correlated_noise(group_ids(keys[spec["foreign_key"]]), strength * np.asarray(spec["rho"]), seed)

@@ -16,7 +16,7 @@ from syntherela_rgcd.demo import METADATA, build_demo_tables
 from syntherela_rgcd.errors import DataError, UnknownNameError
 from syntherela_rgcd.rgcd.model import RGCD
 from syntherela_rgcd.rgcd.schema import group_ids
-from syntherela_rgcd.rgcd.sibling_noise import intra_group_correlation
+from syntherela_rgcd.rgcd.sibling_noise import CALIBRATION_STRENGTHS, intra_group_correlation
 
 from rgcd_helpers import single_torch_thread  # noqa: F401 (autouse fixture)
 
@@ -234,7 +234,7 @@ def test_sibling_noise_strength_scales_the_learnt_correlation(fitted):
         assert fitted._noise(table, keys, seed=1) is None
         fitted.config["sibling_noise"] = 0.5
         half = fitted._noise(table, keys, seed=1).numpy()
-        fitted.config["sibling_noise"] = True
+        fitted.config["sibling_noise"] = 1.0
         full = fitted._noise(table, keys, seed=1).numpy()
     finally:
         fitted.config["sibling_noise"] = saved
@@ -246,3 +246,16 @@ def test_sibling_noise_strength_scales_the_learnt_correlation(fitted):
 def test_sibling_noise_strength_outside_zero_one_is_named(strength):
     with pytest.raises(DataError, match="sibling_noise"):
         RGCD(profile="smoke", config={"sibling_noise": strength})
+
+
+def test_sibling_noise_true_uses_the_strength_calibrated_at_fit_and_kept_on_save(fitted, demo, tmp_path):
+    assert fitted.sibling_noise, "the demo's orders correlate within customers"
+    for spec in fitted.sibling_noise.values():
+        assert spec["strength"] in CALIBRATION_STRENGTHS
+    fitted.save(tmp_path / "m")
+    loaded = RGCD.load(tmp_path / "m")
+    assert {t: s["strength"] for t, s in loaded.sibling_noise.items()} == \
+        {t: s["strength"] for t, s in fitted.sibling_noise.items()}
+    # recalibrating a loaded model on the same data gives the same choice
+    assert loaded.calibrate_sibling_noise(demo[0]) == \
+        {t: s["strength"] for t, s in fitted.sibling_noise.items()}
