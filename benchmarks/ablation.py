@@ -181,8 +181,11 @@ def markdown(study: dict, cells: dict, args: argparse.Namespace, carried: int = 
         "",
         study.get("description", "").strip(),
         "",
-        f"Produced by `python benchmarks/ablation.py {' '.join(sys.argv[1:])}` on {platform.machine()} with "
-        f"{os.cpu_count()} cores ({args.jobs} run(s) at a time, {args.threads} thread(s) each), {datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}; profile `{args.profile}` "
+        (f"Tabulated by `python benchmarks/ablation.py {' '.join(sys.argv[1:])}` from the runs on disk on "
+         f"{platform.machine()} with {os.cpu_count()} cores, " if args.collect else
+         f"Produced by `python benchmarks/ablation.py {' '.join(sys.argv[1:])}` on {platform.machine()} with "
+         f"{os.cpu_count()} cores ({args.jobs} run(s) at a time, {args.threads} thread(s) each), ")
+        + f"{datetime.now(timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}; profile `{args.profile}` "
         "with each variant's overrides. DDA: SyntheRela AggregationDetection with XGBoost, accuracy (0.5 = "
         "indistinguishable). *Worst* is the worst table's DDA per seed, averaged over seeds (the RGCD and GCFM "
         "papers' figure; with several samples per run, each sample's worst table is averaged over the samples, "
