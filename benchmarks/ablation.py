@@ -98,17 +98,13 @@ def checkout(revision: str, args: argparse.Namespace) -> Path:
     """A git worktree of ``revision`` under the study's output folder (made once; the lock
     keeps two runs starting together from both calling ``git worktree add``, which fails
     for the second)."""
-    with _CHECKOUT_LOCK:
-        return _checkout(revision, args)
-
-
-def _checkout(revision: str, args: argparse.Namespace) -> Path:
     commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", revision], capture_output=True,
                             text=True, check=True).stdout.strip()
     folder = (Path(args.output_dir) / args.study_name / f".code-{commit}").resolve()
-    if not folder.is_dir():
-        subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(folder), commit],
-                       capture_output=True, check=True)
+    with _CHECKOUT_LOCK:
+        if not folder.is_dir():
+            subprocess.run(["git", "-C", str(REPO), "worktree", "add", "--detach", str(folder), commit],
+                           capture_output=True, check=True)
     return folder
 
 

@@ -64,12 +64,11 @@ def main() -> None:
     metrics = parse_metrics(args.metrics)
     results = []
     for folder in args.models:
-        model = RGCD.load(folder)
         data = prepare_dataset(folder.parents[1].name, args.data_dir, registry)
-        seed = int(model.config["seed"])
         for text in args.setting:
             setting = parse_setting(text)
             model = RGCD.load(folder)  # afresh, so one setting's switches do not leak into the next
+            seed = int(model.config["seed"])
             for key, value in setting.items():
                 if key == "calibrate" and value:  # what fit now does with sibling_noise: true
                     model.config["sibling_noise"] = True

@@ -252,11 +252,12 @@ class RGCD:
         sub_keys = keys.iloc[rows].reset_index(drop=True)
         sub_groups = group_ids(sub_keys[spec["foreign_key"]])
         rho = np.asarray(spec["rho"])
+        sub_h, siblings = h[rows], self._siblings(table, sub_keys)
 
         def sample(strength: float) -> np.ndarray:
             noise = correlated_noise(sub_groups, strength * rho, seed)  # the same draws for every strength
             with torch.no_grad():
-                return diffusion.sample(h[rows], seed=seed, noise=noise, siblings=self._siblings(table, sub_keys))
+                return diffusion.sample(sub_h, seed=seed, noise=noise, siblings=siblings)
 
         strength, mismatch = calibrate_strength(sample, real[rows].numpy(), sub_groups)
         spec["strength"] = strength

@@ -41,9 +41,8 @@ def intra_group_correlation(residuals: np.ndarray, groups: np.ndarray) -> np.nda
     r = np.asarray(residuals, dtype=np.float64)
     r = r - r.mean(axis=0, keepdims=True)
     sizes = np.bincount(groups)
-    n_groups = len(sizes)
-    sums = np.stack([np.bincount(groups, weights=r[:, j], minlength=n_groups) for j in range(r.shape[1])], axis=1)
-    squares = np.stack([np.bincount(groups, weights=r[:, j] ** 2, minlength=n_groups) for j in range(r.shape[1])], axis=1)
+    sums = _group_sums(r, groups, len(sizes))
+    squares = _group_sums(r**2, groups, len(sizes))
     cross = (sums**2 - squares).sum(axis=0)  # sum over pairs i != j of r_i r_j
     scale = ((sizes - 1)[:, None] * squares).sum(axis=0)  # same pairs' (r_i^2 + r_j^2) / 2
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -76,12 +75,18 @@ def between_group_variance(z: np.ndarray, groups: np.ndarray) -> np.ndarray:
     how far parents' aggregates spread, which DDA's aggregate features see."""
     z = np.asarray(z, dtype=np.float64)
     sizes = np.bincount(groups)
-    keep = sizes[groups] > 1
-    if not keep.any():
+    multi = sizes > 1
+    if not multi.any():
         return np.zeros(z.shape[1])
-    sums = np.stack([np.bincount(groups[keep], weights=z[keep, j], minlength=len(sizes)) for j in range(z.shape[1])], axis=1)
-    means = sums[sizes > 1] / sizes[sizes > 1, None]
+    means = _group_sums(z, groups, len(sizes))[multi] / sizes[multi, None]
     return means.var(axis=0)
+
+
+def _group_sums(values: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """(n_groups, d): per group, the column sums of ``values`` (n, d)."""
+    sums = np.zeros((n_groups, values.shape[1]))
+    np.add.at(sums, groups, values)
+    return sums
 
 
 def calibration_rows(groups: np.ndarray, max_rows: int, seed: int) -> np.ndarray:
