@@ -171,11 +171,13 @@ class RGCD:
             seed_everything(seed)
             gnn = GNNConditioner.for_graph(graph, {t: latents[t].shape[1] for t in latents}, gnn_config,
                                            position_tables=list(self.positions))
-            logger.info("%s: training GNN (%d layers) on %d nodes", table, gnn_config.num_layers or len(self.order),
-                        sum(graph[t].num_nodes for t in graph.node_types))
+            logger.info("%s: training GNN (%d layers) on %d nodes%s", table, gnn.num_layers,
+                        sum(graph[t].num_nodes for t in graph.node_types),
+                        f", {gnn_config.minibatch_steps} steps on sampled neighbourhoods (fanouts {list(gnn_config.fanouts)})"
+                        if gnn_config.uses_minibatch(graph) else "")
             self.history[table]["gnn"] = train_gnn(gnn, graph, latents, table, gnn_config, self.device, seed, self.progress)
             with torch.no_grad():
-                h = gnn.cpu().eval().embed(graph)[table].float()
+                h = self._embed(gnn.cpu(), graph)[table].float()
                 if self.config.get("sibling_noise"):
                     self._learn_sibling_noise(table, latents[table] - gnn.heads[table](h), real_keys[table])
             diffusion_config = DiffusionConfig.from_dict(self.config["diffusion"])
@@ -279,7 +281,7 @@ class RGCD:
             if table in self.sibling_noise:
                 graph = self._graph(real_keys, node_features, self.positions, self.sibling_order)
                 with torch.no_grad():
-                    h = model.gnn.eval().embed(graph)[table].float()
+                    h = self._embed(model.gnn, graph)[table].float()
                     real = model.vae.eval().encode(x_num, x_cat).float()
                 self._calibrate_sibling_noise(table, model.diffusion, h, real, real_keys[table], seed)
             node_features[table] = self.encoders[table].node_features(x_num, x_cat)
@@ -322,6 +324,12 @@ class RGCD:
     def _real_positions(self, tables: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
         return {t: day_offsets(tables[t][c]).astype(np.float32) for t, c in self.config.get("positions", {}).items()}
 
+    def _embed(self, gnn: GNNConditioner, graph) -> dict[str, torch.Tensor]:
+        """All nodes' h; big graphs (those the GNN trains on by sampled neighbourhoods) through
+        sparse products, so memory stays at nodes x hidden."""
+        sparse = GNNConfig.from_dict(self.config["gnn"]).uses_minibatch(graph)
+        return gnn.eval().embed(graph, sparse=sparse)
+
     def _graph(self, keys, features, positions, sibling_order):
         return build_graph(keys, self.metadata, {t: features.get(t) for t in self.order}, positions, sibling_order)
 
@@ -341,7 +349,7 @@ class RGCD:
             model = self.models[table]
             graph = self._graph(structure.keys, features, positions, sibling_order)
             with torch.no_grad():
-                h = model.gnn.eval().embed(graph)[table]
+                h = self._embed(model.gnn, graph)[table]
             z = model.diffusion.sample(h, seed=seed * 1009 + index,
                                        noise=self._noise(table, structure.keys[table], seed * 1009 + index),
                                        siblings=self._siblings(table, structure.keys[table]))
@@ -391,6 +399,7 @@ class RGCD:
             "sibling_rules": {t: [rule.to_dict() for rule in rules] for t, rules in self.sibling_rules.items()},
             "sibling_noise": self.sibling_noise,
             "gnn_in_dims": {t: m.gnn_in_dims for t, m in self.models.items()},
+            "gnn_layers": {t: m.gnn.num_layers for t, m in self.models.items()},
             "latent_dims": {t: m.vae.latent_dim for t, m in self.models.items()},
             "history": self.history,
         }
@@ -434,8 +443,9 @@ class RGCD:
             encoder = model.encoders[table]
             vae = VAEConfig.from_dict(config["vae"]).build(encoder.n_num, encoder.cardinalities)
             in_dims = manifest["gnn_in_dims"][table]
+            layers = manifest.get("gnn_layers", {}).get(table) or gnn_config.num_layers or len(model.order)
             gnn = GNNConditioner(in_dims, edge_types, latent_dims, gnn_config.hidden, gnn_config.out_dim,
-                                 gnn_config.num_layers or len(model.order), list(model.positions))
+                                 layers, list(model.positions))
             diffusion = LatentDiffusion(latent_dims[table], gnn_config.out_dim, DiffusionConfig.from_dict(config["diffusion"]),
                                         len(model._sibling_keys(table)))
             for part, module in (("vae", vae), ("gnn", gnn), ("diffusion", diffusion)):
