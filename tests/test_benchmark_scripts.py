@@ -45,3 +45,36 @@ def test_collect_prefers_disk_and_carries_records_whose_folder_is_gone(ablation,
     cells = ablation.aggregate(records)
     assert cells[("final", "d")]["worst"][0] == pytest.approx(0.65)
     assert ("other", "d") not in cells
+
+
+@pytest.fixture(scope="module")
+def scaling():
+    spec = importlib.util.spec_from_file_location("scaling", REPO / "benchmarks" / "scaling.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_replicated_database_has_k_copies_with_fresh_keys_and_intact_references(scaling):
+    from syntherela.metadata import Metadata
+
+    from syntherela_rgcd.datasets import referential_problems
+    from syntherela_rgcd.demo import METADATA, build_demo_tables
+
+    tables, metadata = build_demo_tables(), Metadata.load_from_dict(METADATA)
+    tripled = scaling.replicate(tables, metadata, 3)
+    assert referential_problems(tripled, metadata) == []
+    for name, table in tables.items():
+        assert len(tripled[name]) == 3 * len(table)
+        pk = metadata.get_primary_key(name)
+        if pk:
+            assert tripled[name][pk].is_unique, name
+    # each copy keeps the real structure: the children per parent repeat three times
+    real = tables["purchases"].groupby("customer_id").size().sort_values().to_numpy()
+    copied = tripled["purchases"].groupby("customer_id").size().sort_values().to_numpy()
+    assert list(copied) == sorted(list(real) * 3)
+
+
+def test_scaling_overrides_nest(scaling):
+    assert scaling.parse_set(["fit_steps=4000", "gnn.minibatch=true", "gnn.fanouts=[5, 5]"]) == {
+        "fit_steps": 4000, "gnn": {"minibatch": True, "fanouts": [5, 5]}}

@@ -69,8 +69,7 @@ def resolve_config(
         raise UnknownNameError(f"unknown profile {profile!r} (known: {', '.join(sorted(default['profiles']))})")
     config: dict = {"profile": profile, "positions": dict(default.get("positions", {}))}
     config = deep_merge(config, default["profiles"][profile])
-    if dataset and _config_file(dataset).is_file():
-        dataset_config = _read_yaml(_config_file(dataset), f"{dataset}.yaml")
+    for dataset_config in _dataset_configs(dataset):
         dataset_profiles = dataset_config.pop("profiles", {})
         config = deep_merge(config, dataset_config)
         config = deep_merge(config, dataset_profiles.get(profile, {}))
@@ -78,6 +77,20 @@ def resolve_config(
     config = deep_merge(config, user)
     validate(config)
     return config
+
+
+def _dataset_configs(dataset: str | None) -> list[dict]:
+    """``<dataset>.yaml`` and the files it ``extends`` (a stand-in or a copy of a dataset shares its
+    original's tuning), the most general first."""
+    chain: list[dict] = []
+    seen = set()
+    while dataset and _config_file(dataset).is_file():
+        if dataset in seen:
+            raise DataError(f"{dataset}.yaml: 'extends' goes round in a circle")
+        seen.add(dataset)
+        chain.insert(0, _read_yaml(_config_file(dataset), f"{dataset}.yaml"))
+        dataset = chain[0].pop("extends", None)
+    return chain
 
 
 def validate(config: Mapping) -> None:

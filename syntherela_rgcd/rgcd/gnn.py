@@ -346,8 +346,8 @@ def _train_minibatch(model: GNNConditioner, data: HeteroData, targets: dict[str,
     reason = "finished"
 
     def loss_on(graph: HeteroData, seeds: dict[str, Tensor]) -> Tensor:
-        preds = model(graph)
-        return sum(weights[t] * nn.functional.mse_loss(preds[t][: len(ids)], targets[t][ids].to(device))
+        h = model.embed(graph)  # the heads only see the seeds: the other nodes are context
+        return sum(weights[t] * nn.functional.mse_loss(model.heads[t](h[t][: len(ids)]), targets[t][ids].to(device))
                    for t, ids in seeds.items())
 
     model.train()
