@@ -44,13 +44,17 @@ class DatasetSpec:
 
     ``builder`` makes the tables and metadata in code (the ``demo``); ``url`` is where
     ``syntherela download`` fetches a zip archive holding ``<name>/metadata.json`` and the
-    CSVs; ``sdv_demo`` names the dataset in SDV's public demo bucket as a fallback source.
+    CSVs; ``in_archive`` says that SyntheRela's own ``original.zip`` on Google Drive holds
+    ``original/<name>/`` (the default source, so the data is the one the paper used);
+    ``sdv_demo`` names the dataset in SDV's public demo bucket, a fallback used only when the
+    archive turns out not to hold it.
     """
 
     name: str
     aliases: tuple[str, ...] = ()
     summary: str = ""
     url: str | None = None
+    in_archive: bool = False
     sdv_demo: str | None = None
     builder: Callable[[], tuple[Tables, dict]] | None = field(default=None, compare=False)
     #: ``utility_tasks.UtilityTask``s: the targets the utility metric trains on synthetic, tests on real
@@ -66,17 +70,18 @@ def _build_demo() -> tuple[Tables, dict]:
 CATALOGUE: tuple[DatasetSpec, ...] = (
     DatasetSpec("demo", (), "built-in: 3 tables, a child with two parents, ~2k rows", builder=_build_demo),
     DatasetSpec("airbnb-simplified_subsampled", ("airbnb",), "AirBnB users and sessions (2 tables, 57k rows)",
-                utility_tasks=AIRBNB_TASKS),
+                in_archive=True, utility_tasks=AIRBNB_TASKS),
     DatasetSpec("rossmann_subsampled", ("rossmann",), "Rossmann stores and sales (2 tables, 59k rows)",
-                utility_tasks=ROSSMANN_TASKS),
+                in_archive=True, utility_tasks=ROSSMANN_TASKS),
     DatasetSpec("walmart_subsampled", ("walmart",), "Walmart stores, features, depts (3 tables, 15k rows)",
-                utility_tasks=WALMART_TASKS),
-    DatasetSpec("CORA_v1", ("cora",), "citation network (3 tables, 57k rows)", sdv_demo="CORA_v1"),
+                in_archive=True, utility_tasks=WALMART_TASKS),
+    DatasetSpec("CORA_v1", ("cora",), "citation network (3 tables, 57k rows)", in_archive=True, sdv_demo="CORA_v1"),
     DatasetSpec(
         "Biodegradability_v1", ("biodegradability", "biodeg"), "molecules (5 tables, 22k rows)",
-        sdv_demo="Biodegradability_v1",
+        in_archive=True, sdv_demo="Biodegradability_v1",
     ),
-    DatasetSpec("imdb_MovieLens_v1", ("imdb",), "IMDB + MovieLens (7 tables, 1.2M rows)", sdv_demo="imdb_MovieLens_v1"),
+    DatasetSpec("imdb_MovieLens_v1", ("imdb",), "IMDB + MovieLens (7 tables, 1.2M rows)", in_archive=True,
+                sdv_demo="imdb_MovieLens_v1"),
     DatasetSpec("imdb_MovieLens_v1_noratings", ("imdb-noratings",), "IMDB without the ratings table (6 tables)"),
 )
 
