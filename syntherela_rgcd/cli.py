@@ -109,11 +109,17 @@ def list_command(what: str, data_dir: str | None) -> None:
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
 @click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Seconds allowed per trained component (RGCD); the best weights so far are kept.")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="Torch threads (default: OMP_NUM_THREADS, else every core this process may use).")
 @quiet_option
-def run(quiet: bool, config_file: str | None, **options) -> None:
+def run(quiet: bool, config_file: str | None, threads: int | None, **options) -> None:
     """Fit a method on a dataset, sample, write the synthetic tables and score them."""
     _setup_logging(quiet)  # before the imports: tqdm reads TQDM_DISABLE when it is first imported
     from .runner import RunOptions, run as run_method
+    from .threads import set_threads
+
+    if threads is not None:
+        set_threads(threads)
 
     result = run_method(RunOptions(quiet=quiet, config_file=config_file, **options))
     click.echo(format_summary(result.summary))
@@ -139,24 +145,41 @@ def evaluate(quiet: bool, **options) -> None:
 
 
 @cli.command()
-@click.option("--dataset", "-d", required=True, help="Dataset name or alias.")
+@click.option("--dataset", "-d", default=None, help="Dataset name or alias.")
+@click.option("--all", "all_datasets", is_flag=True,
+              help="Every catalogue dataset that SyntheRela's original.zip holds (one download).")
 @click.option("--url", default=None, help="Archive URL (https://, http:// or file://) overriding the default source.")
+@click.option("--archive", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A local copy of SyntheRela's original.zip to unpack instead of downloading it (offline use).")
 @data_dir_option
 @quiet_option
-def download(dataset: str, url: str | None, data_dir: str | None, quiet: bool) -> None:
-    """Fetch a dataset archive and unpack it into <data-dir>/original/."""
+def download(dataset: str | None, all_datasets: bool, url: str | None, archive: str | None, data_dir: str | None,
+             quiet: bool) -> None:
+    """Fetch a dataset and unpack it into <data-dir>/original/.
+
+    By default from SyntheRela's original.zip on Google Drive, downloaded once into
+    $SYNTHERELA_ARCHIVE_CACHE (default: a per-user cache folder) and reused.
+    """
+    if (dataset is None) == (not all_datasets):
+        raise click.UsageError("pass either --dataset NAME or --all")
+    if all_datasets and url:
+        raise click.UsageError("--url fetches one dataset: use it with --dataset, not --all")
     _setup_logging(quiet)  # before the imports: tqdm reads TQDM_DISABLE when it is first imported
     from .datasets import canonical_name, resolve_data_dir
-    from .download import download as fetch_dataset
+    from .download import download as fetch_dataset, download_all
     from .plugins import build_registry
 
     registry = build_registry()
     root = resolve_data_dir(data_dir)
+    if all_datasets:
+        for name, target in download_all(registry.datasets.values(), root, archive=archive, quiet=quiet):
+            click.echo(f"{name}: installed in {target}")
+        return
     name = canonical_name(dataset, registry.datasets, root)
     spec = registry.datasets.get(name)
     if spec is None:
         raise SyntheRelaError(f"dataset {name!r} is on disk but not in any catalogue; nothing to download")
-    target = fetch_dataset(spec, root, url)
+    target = fetch_dataset(spec, root, url, archive=archive, quiet=quiet)
     click.echo(f"{name}: installed in {target}")
 
 
@@ -257,6 +280,9 @@ def _utility_lines(utility: list[dict]) -> list[str]:
 
 def main() -> None:
     """Console-script entry point: one-line errors, non-zero exit codes, no tracebacks for user errors."""
+    from .threads import prepare_openmp
+
+    prepare_openmp()  # before anything imports torch
     try:
         cli.main(standalone_mode=False)
     except SyntheRelaError as exc:

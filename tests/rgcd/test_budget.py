@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from syntherela_rgcd.rgcd.budget import FLOOR_ROWS, GNN_SHARE, VAE_SHARE, FitBudget, tighter
+from syntherela_rgcd.rgcd.budget import CEILING_ROWS, FLOOR_ROWS, GNN_SHARE, VAE_SHARE, FitBudget, tighter
 
 
 def test_unbounded_fit_gives_unbounded_components():
@@ -41,6 +41,11 @@ def test_tighter():
 def test_small_tables_are_weighted_like_floor_rows():
     budget = FitBudget(1000, {"tiny": 45, "floor": FLOOR_ROWS}, unit="steps")
     assert budget.vae("tiny") == pytest.approx(VAE_SHARE * 1000 / 2)
+
+
+def test_huge_tables_are_weighted_like_ceiling_rows():
+    budget = FitBudget(1000, {"ratings": 10 * CEILING_ROWS, "ceiling": CEILING_ROWS}, unit="steps")
+    assert budget.vae("ratings") == pytest.approx(VAE_SHARE * 1000 / 2)
 
 
 def test_step_budget_counts_reported_steps_not_time():
