@@ -347,6 +347,8 @@ class RGCD:
         attributes: dict[str, pd.DataFrame] = {}
         for index, table in enumerate(self.modelled):
             model = self.models[table]
+            logger.info("%s: sampling %d rows (table %d of %d)", table, len(structure.keys[table]), index + 1,
+                        len(self.modelled))
             graph = self._graph(structure.keys, features, positions, sibling_order)
             with torch.no_grad():
                 h = self._embed(model.gnn, graph)[table]
