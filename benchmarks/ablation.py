@@ -159,6 +159,7 @@ def aggregate(records: list[dict]) -> dict:
             "seeds": sorted(r["seed"] for r in runs),
             "tables": {t: _mean_se([r["dda"][t] for r in runs if t in r["dda"]]) for t in tables},
             "worst": _mean_se([r["worst"] for r in runs if r["worst"] is not None]),
+            "worst_by_seed": {r["seed"]: r["worst"] for r in runs if r["worst"] is not None},
             "min_dcr": min((v for r in runs for v in r["dcr"].values()), default=None),
             "fit_seconds": statistics.mean(r["fit_seconds"] for r in runs),
             "sample_seconds": statistics.mean(r["sample_seconds"] for r in runs),
@@ -169,6 +170,16 @@ def aggregate(records: list[dict]) -> dict:
                                "synthetic": _mean_se([u["synthetic"] for u in utilities])}
         out[key] = cell
     return out
+
+
+def _delta(cell: dict, reference: dict) -> str:
+    """Mean worst-table difference on the seeds both variants ran (a one-seed variant is compared
+    with the reference's same seed, not with its three-seed mean)."""
+    common = sorted(set(cell.get("worst_by_seed", {})) & set(reference.get("worst_by_seed", {})))
+    if not common:
+        return ""
+    diff = statistics.mean(cell["worst_by_seed"][s] - reference["worst_by_seed"][s] for s in common)
+    return f"{diff:+.3f}" + ("" if len(common) == len(reference["worst_by_seed"]) else f" (seed {', '.join(map(str, common))})")
 
 
 def markdown(study: dict, cells: dict, args: argparse.Namespace, carried: int = 0) -> str:
@@ -185,8 +196,9 @@ def markdown(study: dict, cells: dict, args: argparse.Namespace, carried: int = 
         "with each variant's overrides. DDA: SyntheRela AggregationDetection with XGBoost, accuracy (0.5 = "
         "indistinguishable). *Worst* is the worst table's DDA per seed, averaged over seeds (the RGCD and GCFM "
         "papers' figure; with several samples per run, each sample's worst table is averaged over the samples, "
-        "then over seeds); ± is the standard error over seeds. Δ is the worst-table difference from the reference "
-        f"variant `{study['reference']}` (negative = better)."
+        "then over seeds); ± is the standard error over seeds; per seed lists each seed's worst table. Δ is the "
+        f"worst-table difference from the reference variant `{study['reference']}` on the seeds both ran, averaged "
+        "(negative = better)."
         + (f" {carried} record(s) were carried over from an earlier collect of this study (their run folders, "
            "with their console output, stayed on another machine)." if carried else ""),
         "",
@@ -197,23 +209,24 @@ def markdown(study: dict, cells: dict, args: argparse.Namespace, carried: int = 
         lines.append(f"- `{name}`: {json.dumps(overrides or {})}" + (f" — {study.get('notes', {}).get(name)}"
                                                                       if study.get("notes", {}).get(name) else ""))
     lines += ["", "## Results", "",
-              "| dataset | variant | seeds | worst DDA | Δ | per table DDA | min DCR | utility | fit s | sample s |",
-              "|---|---|---|---|---|---|---|---|---|---|"]
+              "| dataset | variant | seeds | worst DDA | per seed | Δ | per table DDA | min DCR | utility | fit s | sample s |",
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for dataset in study["datasets"]:
         reference = cells.get((study["reference"], dataset))
         for variant in study["variants"]:
             cell = cells.get((variant, dataset))
             if cell is None:
                 continue
-            delta = f"{cell['worst'][0] - reference['worst'][0]:+.3f}" if reference and variant != study["reference"] else ""
+            delta = _delta(cell, reference) if reference and variant != study["reference"] else ""
             tables = ", ".join(f"{t} {m:.3f}±{s:.3f}" for t, (m, s) in cell["tables"].items())
             dcr = f"{cell['min_dcr']:.3f}" if cell["min_dcr"] is not None else ""
             utility = ""
             if "utility" in cell:
                 m, s = cell["utility"]["synthetic"]
                 utility = f"{cell['utility']['metric']} {m:.4g}±{s:.2g}"
+            per_seed = " / ".join(f"{w:.3f}" for _, w in sorted(cell.get("worst_by_seed", {}).items()))
             lines.append(f"| {dataset} | {variant} | {len(cell['seeds'])} | {cell['worst'][0]:.3f} ± {cell['worst'][1]:.3f} "
-                         f"| {delta} | {tables} | {dcr} | {utility} | {cell['fit_seconds']:.0f} | {cell['sample_seconds']:.1f} |")
+                         f"| {per_seed} | {delta} | {tables} | {dcr} | {utility} | {cell['fit_seconds']:.0f} | {cell['sample_seconds']:.1f} |")
     return "\n".join(lines) + "\n"
 
 
