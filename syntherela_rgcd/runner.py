@@ -54,6 +54,9 @@ class RunOptions:
     metrics: str | list[str] = field(default_factory=lambda: list(DEFAULT_METRICS))
     device: str = "auto"
     time_budget: float | None = None
+    executor: str = "inprocess"
+    workers: int | None = None
+    ray_address: str | None = None
     quiet: bool = False
 
 
@@ -105,6 +108,9 @@ def run(options: RunOptions, registry: Registry | None = None) -> RunResult:
         "seed": options.seed,
         "device": options.device,
         "time_budget": options.time_budget,
+        "executor": options.executor,
+        "workers": options.workers,
+        "ray_address": options.ray_address,
         "quiet": options.quiet,
     }
     method = spec.factory(config)

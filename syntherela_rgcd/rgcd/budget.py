@@ -23,6 +23,11 @@ Two units exist:
 * ``fit_budget`` counts wall-clock seconds (GNNs included, ``GNN_SHARE`` of each table's
   conditional allotment). It bounds the time on any machine but makes the fit depend on the
   load, so results are only reproducible when it does not bind.
+
+``flow`` (the default) is what makes a table's budget depend on what the tables before it
+used, so the tables must train one after another. With ``flow=False`` every table's budget
+is fixed up front (its weight's share of the phase), nothing a table leaves unused goes to
+another, and the tables can train at the same time (``--executor process|ray``).
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ class FitBudget:
         vae_share: float = VAE_SHARE,
         parents: tuple[str, ...] | list[str] = (),
         parent_weight: float = 1.0,
+        flow: bool = True,
     ):
         if unit not in ("seconds", "steps"):
             raise ValueError(f"unit must be 'seconds' or 'steps', not {unit!r}")
@@ -58,6 +64,8 @@ class FitBudget:
             raise ValueError(f"vae_share must be between 0 and 1, not {vae_share}")
         self.total = total
         self.unit = unit
+        self.flow = flow
+        self.vae_share = vae_share
         self.weights = {table: math.sqrt(min(max(n, FLOOR_ROWS), CEILING_ROWS)) for table, n in rows.items()}
         # GNN + diffusion phase: tables with children (``parents``) count ``parent_weight`` times.
         self.conditional_weights = {t: w * (parent_weight if t in parents else 1.0) for t, w in self.weights.items()}
@@ -79,6 +87,8 @@ class FitBudget:
     def _share(self, table: str) -> float | None:
         if self._phase_total is None:
             return None
+        if not self.flow:  # a fixed share of the phase, whatever the others use
+            return self._phase_total * self._phase_weights[table] / sum(self._phase_weights.values())
         left = self._phase_total - (self._now() - self._phase_start)
         weight = sum(self._phase_weights[t] for t in self._waiting)
         self._waiting.remove(table)
@@ -92,7 +102,8 @@ class FitBudget:
         """After the VAEs: everything left of the total goes to the GNNs and diffusion models."""
         self._phase_start = self._now()
         if self.total is not None:
-            self._phase_total = self.total - (self._phase_start - self.start)
+            used = (self._phase_start - self.start) if self.flow else self.vae_share * self.total
+            self._phase_total = self.total - used
         self._waiting = list(self.weights)
         self._phase_weights = self.conditional_weights
 

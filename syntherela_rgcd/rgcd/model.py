@@ -17,6 +17,7 @@ tensors, never pickle.
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import time
@@ -30,10 +31,13 @@ import torch
 from syntherela.metadata import Metadata
 
 from ..errors import DataError, SyntheRelaError
+from ..executors import make_executor
 from .budget import VAE_SHARE, FitBudget, tighter
 from .config import resolve_config, with_time_budget
 from .diffusion import DiffusionConfig, LatentDiffusion
 from .encoding import TableEncoder
+from .fit_tasks import (ConditionalInputs, ConditionalJob, ConditionalResult, VAEJob, VAEResult, describe_budget, run_tasks,
+                        train_table_conditional, train_table_vae)
 from .gnn import GNNConditioner, GNNConfig, train_gnn
 from .graph import build_graph, day_offsets
 from .schema import foreign_keys, generation_order, group_ids, id_columns
@@ -44,7 +48,7 @@ from .sibling_order import sibling_order_features
 from .sibling_values import SiblingRule, apply_rule, find_sibling_rules
 from .structure import SampledStructure, StructureSampler
 from .training import resolve_device, seed_everything
-from .vae import VAE, VAEConfig, most_likely_codes, train_vae
+from .vae import VAE, VAEConfig, most_likely_codes
 
 logger = logging.getLogger(__name__)
 FORMAT_VERSION = 2  # 2: conditioning statistics and the joint-denoising input in the diffusion weights
@@ -80,6 +84,11 @@ class RGCD:
         Seed for all training; ``sample(seed=...)`` has its own.
     progress:
         Show tqdm bars for epochs.
+    executor:
+        Where the tables' training tasks run: ``inprocess`` (default), ``process`` (a local
+        pool of ``workers`` processes) or ``ray`` (local Ray, or the cluster at
+        ``ray_address``). It does not change the fitted model; see
+        :mod:`syntherela_rgcd.executors` and the ``budget_flow`` setting.
     """
 
     def __init__(
@@ -91,11 +100,15 @@ class RGCD:
         time_budget: float | None = None,
         seed: int = 0,
         progress: bool = True,
+        executor: str = "inprocess",
+        workers: int | None = None,
+        ray_address: str | None = None,
     ):
         self.config = with_time_budget(resolve_config(profile, dataset, config), time_budget)
         self.config["seed"] = int(seed)
         self.config["device"] = device
         self.progress = progress
+        self.executor, self.workers, self.ray_address = executor, workers, ray_address
         self.device = resolve_device(device)
         self.metadata: Metadata | None = None
         self.order: list[str] = []
@@ -112,7 +125,11 @@ class RGCD:
     # ------------------------------------------------------------------ fitting
 
     def fit(self, tables: dict[str, pd.DataFrame], metadata: Metadata) -> "RGCD":
-        """Learn the structure and, table by table in FK order, VAE -> GNN -> diffusion."""
+        """Learn the structure, then every table's VAE, then every table's GNN and diffusion
+        model. Each table's component is a task for the executor (``executor``): the VAEs
+        depend only on their own table, a GNN + diffusion model only on the real data and
+        the VAE latents. With ``budget_flow`` (the default) a table's step budget depends on
+        what the tables before it used, so tasks go to the executor one at a time."""
         self._check_input(tables, metadata)
         seed = self.config["seed"]
         self.metadata = metadata
@@ -129,80 +146,117 @@ class RGCD:
             if encoder.n_num + len(encoder.cardinalities) > 0:  # else key-only: given by the structure
                 self.encoders[table] = encoder
         rows = {t: len(tables[t]) for t in self.modelled}
+        flow = bool(self.config.get("budget_flow", True))
         shares = {"vae_share": self.config.get("fit_vae_share", VAE_SHARE),
                   "parents": [t for t in self.modelled if metadata.get_children(t)],
-                  "parent_weight": self.config.get("fit_parent_weight", 1.0)}
+                  "parent_weight": self.config.get("fit_parent_weight", 1.0), "flow": flow}
         budget = FitBudget(self.config.get("fit_budget"), rows, unit="seconds", **shares)
         steps = FitBudget(self.config.get("fit_steps"), rows, unit="steps", **shares)
 
-        encoded, latents = {}, {}
-        for table in self.modelled:
-            encoder = self.encoders[table]
-            x_num, x_cat = encoder.transform(tables[table])
-            encoded[table] = (x_num, x_cat)
-            if self.config.get("sibling_values"):
-                self._find_sibling_rules(table, tables[table], x_cat)
-            vae_config = VAEConfig.from_dict(self.config["vae"])
-            vae_config.time_budget = tighter(vae_config.time_budget, budget.vae(table))
-            vae_config.max_steps = _whole(tighter(vae_config.max_steps, steps.vae(table)))
-            seed_everything(seed)  # initial weights are part of "same seed, same data"
-            vae = vae_config.build(encoder.n_num, encoder.cardinalities)
-            logger.info("%s: training VAE on %d rows x %d model columns (budget %s)", table, len(x_num),
-                        encoder.n_num + len(encoder.cardinalities), _describe(vae_config))
-            self.history.setdefault(table, {})["vae"] = train_vae(
-                vae, x_num, x_cat, vae_config, self.device, seed, self.progress
-            )
-            steps.spend(self.history[table]["vae"]["steps"])
-            with torch.no_grad():
-                latents[table] = vae.cpu().encode(x_num, x_cat).float()
-            self.models[table] = TableModel(vae=vae, gnn=None, diffusion=None, gnn_in_dims={})  # type: ignore[arg-type]
+        executor = make_executor(self.executor, self.workers, self.ray_address)
+        if flow and executor.name != "inprocess":
+            logger.info("budget_flow is on: tables train one at a time on executor %r (each table's steps depend "
+                        "on what the tables before it used); budget_flow: false trains them together", executor.name)
+        try:
+            encoded, latents = {}, {}
+            for table in self.modelled:
+                encoded[table] = self.encoders[table].transform(tables[table])
+                if self.config.get("sibling_values"):
+                    self._find_sibling_rules(table, tables[table], encoded[table][1])
 
-        real_keys = {t: tables[t][id_columns(metadata, t)] for t in self.order}
-        node_features = {t: self.encoders[t].node_features(*encoded[t]) for t in encoded}
-        budget.start_conditional_phase()
-        steps.start_conditional_phase()
-        for index, table in enumerate(self.modelled):
-            done = self.modelled[:index]
-            graph = self._graph(real_keys, {t: node_features[t] for t in done}, self.positions, self.sibling_order)
-            gnn_config = GNNConfig.from_dict(self.config["gnn"])
-            gnn_budget, table_budget = budget.gnn_and_diffusion(table)
-            gnn_config.time_budget = tighter(gnn_config.time_budget, gnn_budget)
-            table_start = time.perf_counter()
-            seed_everything(seed)
-            gnn = GNNConditioner.for_graph(graph, {t: latents[t].shape[1] for t in latents}, gnn_config,
-                                           position_tables=list(self.positions))
-            logger.info("%s: training GNN (%d layers) on %d nodes%s", table, gnn.num_layers,
-                        sum(graph[t].num_nodes for t in graph.node_types),
-                        f", {gnn_config.minibatch_steps} steps on sampled neighbourhoods (fanouts {list(gnn_config.fanouts)})"
-                        if gnn_config.uses_minibatch(graph) else "")
-            self.history[table]["gnn"] = train_gnn(gnn, graph, latents, table, gnn_config, self.device, seed, self.progress)
-            with torch.no_grad():
-                h = self._embed(gnn.cpu(), graph)[table].float()
-                if self.config.get("sibling_noise"):
-                    self._learn_sibling_noise(table, latents[table] - gnn.heads[table](h), real_keys[table])
-            diffusion_config = DiffusionConfig.from_dict(self.config["diffusion"])
-            if table_budget is not None:  # what the GNN left of this table's share
-                left = max(table_budget - (time.perf_counter() - table_start), 1.0)
-                diffusion_config.time_budget = tighter(diffusion_config.time_budget, left)
-            diffusion_config.max_steps = _whole(tighter(diffusion_config.max_steps, steps.gnn_and_diffusion(table)[1]))
-            seed_everything(seed)
-            siblings = self._siblings(table, real_keys[table])
-            diffusion = LatentDiffusion(latents[table].shape[1], h.shape[1], diffusion_config,
-                                        siblings.n_keys if siblings else 0)
-            logger.info("%s: training diffusion on %d latents of dim %d (budget %s%s)", table, len(h),
-                        latents[table].shape[1], _describe(diffusion_config),
-                        f"; joint over siblings per {', '.join(self._sibling_keys(table))}" if siblings else "")
-            self.history[table]["diffusion"] = diffusion.fit(latents[table], h, siblings=siblings, device=self.device,
-                                                             seed=seed, progress=self.progress)
-            steps.spend(self.history[table]["diffusion"]["steps"])
-            diffusion.cpu()
-            if self.config.get("sibling_noise") is True and table in self.sibling_noise:
-                self._calibrate_sibling_noise(table, diffusion, h, latents[table], real_keys[table], seed)
-            model = self.models[table]
-            model.gnn, model.diffusion = gnn, diffusion
-            model.gnn_in_dims = {t: graph[t].x.shape[1] for t in graph.node_types}
+            def vae_job(table: str) -> VAEJob:
+                config = VAEConfig.from_dict(self.config["vae"])
+                config.time_budget = tighter(config.time_budget, budget.vae(table))
+                config.max_steps = _whole(tighter(config.max_steps, steps.vae(table)))
+                encoder = self.encoders[table]
+                return VAEJob(table, *encoded[table], encoder.n_num, list(encoder.cardinalities), config,
+                              seed, self.device, self.progress)
+
+            def vae_done(table: str, result: VAEResult) -> None:
+                self.history.setdefault(table, {})["vae"] = result.history
+                steps.spend(result.history["steps"])
+                latents[table] = result.latents
+                self.models[table] = TableModel(vae=result.vae, gnn=None, diffusion=None, gnn_in_dims={})  # type: ignore[arg-type]
+
+            run_tasks(executor, self.modelled, vae_job, train_table_vae, vae_done, flow)
+
+            inputs = ConditionalInputs(
+                real_keys={t: tables[t][id_columns(metadata, t)] for t in self.order},
+                node_features={t: self.encoders[t].node_features(*encoded[t]) for t in encoded},
+                latents=latents)
+            view = self._task_view()
+            budget.start_conditional_phase()
+            steps.start_conditional_phase()
+
+            def conditional_job(table: str) -> ConditionalJob:
+                gnn_seconds, table_seconds = budget.gnn_and_diffusion(table)
+                return ConditionalJob(view, table, self.modelled[:self.modelled.index(table)], inputs, gnn_seconds, table_seconds,
+                                      _whole(steps.gnn_and_diffusion(table)[1]))
+
+            def conditional_done(table: str, result: ConditionalResult) -> None:
+                self.history[table].update(result.history)
+                steps.spend(result.history["diffusion"]["steps"])
+                if result.sibling_noise is not None:
+                    self.sibling_noise[table] = result.sibling_noise
+                model = self.models[table]
+                model.gnn, model.diffusion, model.gnn_in_dims = result.gnn, result.diffusion, result.gnn_in_dims
+
+            run_tasks(executor, self.modelled, conditional_job, train_table_conditional, conditional_done, flow)
+        finally:
+            executor.close()
         self.history["fit_seconds"] = time.perf_counter() - start
         return self
+
+    def _task_view(self) -> "RGCD":
+        """A copy of this model holding only what a table's GNN + diffusion task reads (the
+        schema, the configuration, positions and sibling features), small enough to send to
+        another process or machine."""
+        view = copy.copy(self)
+        view.models, view.encoders, view.structure, view.history = {}, {}, None, {}
+        view.sibling_noise, view.sibling_rules = {}, {}
+        return view
+
+    def _fit_conditional(self, job: "ConditionalJob") -> "ConditionalResult":
+        """One table's GNN (predicting every table's latents from the graph of the tables
+        before it) and its diffusion model conditioned on the GNN's embedding h."""
+        table, inputs, seed = job.table, job.inputs, self.config["seed"]
+        graph = self._graph(inputs.real_keys, {t: inputs.node_features[t] for t in job.tables_before}, self.positions,
+                            self.sibling_order)
+        gnn_config = GNNConfig.from_dict(self.config["gnn"])
+        gnn_config.time_budget = tighter(gnn_config.time_budget, job.gnn_seconds)
+        table_start = time.perf_counter()
+        seed_everything(seed)
+        latents = inputs.latents
+        gnn = GNNConditioner.for_graph(graph, {t: latents[t].shape[1] for t in latents}, gnn_config,
+                                       position_tables=list(self.positions))
+        logger.info("%s: training GNN (%d layers) on %d nodes%s", table, gnn.num_layers,
+                    sum(graph[t].num_nodes for t in graph.node_types),
+                    f", {gnn_config.minibatch_steps} steps on sampled neighbourhoods (fanouts {list(gnn_config.fanouts)})"
+                    if gnn_config.uses_minibatch(graph) else "")
+        history = {"gnn": train_gnn(gnn, graph, latents, table, gnn_config, self.device, seed, self.progress)}
+        with torch.no_grad():
+            h = self._embed(gnn.cpu(), graph)[table].float()
+            if self.config.get("sibling_noise"):
+                self._learn_sibling_noise(table, latents[table] - gnn.heads[table](h), inputs.real_keys[table])
+        diffusion_config = DiffusionConfig.from_dict(self.config["diffusion"])
+        if job.table_seconds is not None:  # what the GNN left of this table's share
+            left = max(job.table_seconds - (time.perf_counter() - table_start), 1.0)
+            diffusion_config.time_budget = tighter(diffusion_config.time_budget, left)
+        diffusion_config.max_steps = _whole(tighter(diffusion_config.max_steps, job.diffusion_steps))
+        seed_everything(seed)
+        siblings = self._siblings(table, inputs.real_keys[table])
+        diffusion = LatentDiffusion(latents[table].shape[1], h.shape[1], diffusion_config,
+                                    siblings.n_keys if siblings else 0)
+        logger.info("%s: training diffusion on %d latents of dim %d (budget %s%s)", table, len(h),
+                    latents[table].shape[1], describe_budget(diffusion_config),
+                    f"; joint over siblings per {', '.join(self._sibling_keys(table))}" if siblings else "")
+        history["diffusion"] = diffusion.fit(latents[table], h, siblings=siblings, device=self.device,
+                                             seed=seed, progress=self.progress)
+        diffusion.cpu()
+        if self.config.get("sibling_noise") is True and table in self.sibling_noise:
+            self._calibrate_sibling_noise(table, diffusion, h, latents[table], inputs.real_keys[table], seed)
+        return ConditionalResult(gnn, diffusion, {t: graph[t].x.shape[1] for t in graph.node_types}, history,
+                                 self.sibling_noise.get(table))
 
     @property
     def modelled(self) -> list[str]:
@@ -460,16 +514,6 @@ class RGCD:
 def _whole(steps: float | None) -> int | None:
     """A step allotment as a whole number of steps (at least one)."""
     return None if steps is None else max(int(steps), 1)
-
-
-def _describe(config) -> str:
-    """A component's budget for the log: steps and/or seconds, or unlimited."""
-    parts = []
-    if config.max_steps is not None:
-        parts.append(f"{config.max_steps} steps")
-    if config.time_budget is not None:
-        parts.append(f"{config.time_budget:.0f} s")
-    return " / ".join(parts) or "unlimited"
 
 
 def _edge_types(metadata: Metadata) -> list[tuple[str, str, str]]:

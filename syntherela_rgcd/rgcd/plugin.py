@@ -20,6 +20,9 @@ def make_rgcd(config: Mapping[str, Any]):
         time_budget=config.get("time_budget"),
         seed=config.get("seed", 0),
         progress=not config.get("quiet", False),
+        executor=config.get("executor") or "inprocess",
+        workers=config.get("workers"),
+        ray_address=config.get("ray_address"),
     )
 
 

@@ -75,3 +75,21 @@ def test_vae_share_and_parent_weight_move_steps():
     assert budget.gnn_and_diffusion("parent")[1] == pytest.approx(900 * 3 / 4)
     with pytest.raises(ValueError):
         FitBudget(10, {"a": 1}, vae_share=1.5)
+
+
+def test_without_flow_every_share_is_fixed_up_front():
+    """budget_flow: false (parallel training): a table's share does not depend on what the
+    tables before it used or on the order it is asked for."""
+    rows = {"a": 10_000, "b": 10_000, "c": 40_000}
+    budget = FitBudget(1000, rows, unit="steps", flow=False)
+    c_first = budget.vae("c")
+    budget.spend(1)  # "c" stopped at once: nothing flows
+    assert budget.vae("a") == budget.vae("b") == pytest.approx(VAE_SHARE * 1000 / 4)
+    assert c_first == pytest.approx(VAE_SHARE * 1000 / 2)
+    budget.start_conditional_phase()
+    assert budget.gnn_and_diffusion("b")[1] == pytest.approx((1 - VAE_SHARE) * 1000 / 4)
+    seconds = FitBudget(100.0, rows, flow=False)
+    time.sleep(0.01)
+    seconds.start_conditional_phase()
+    gnn, table = seconds.gnn_and_diffusion("c")
+    assert table == pytest.approx((1 - VAE_SHARE) * 100 / 2) and gnn == pytest.approx(GNN_SHARE * table)
