@@ -1,13 +1,16 @@
 """Which thread settings survive a busy machine: the same training work timed idle and beside a
 competing process, for torch thread counts and OpenMP wait policies.
 
-The work is what dominates an RGCD fit on CPU: ``--steps`` optimiser steps of the ``cpu``
+A setting is ``THREADS`` or ``THREADS:VAR=VALUE,...`` (``--setting``, repeatable), e.g.
+``2:OMP_WAIT_POLICY=PASSIVE`` or ``2:GOMP_SPINCOUNT=10000`` (how long libgomp's idle threads spin
+before they sleep; torch's Linux wheels use libgomp). The work is what dominates an RGCD fit on CPU: ``--steps`` optimiser steps of the ``cpu``
 profile's denoiser (batch 512, widths 256-512-512-256) on random latents. Each setting runs in
 its own process (the wait policy is read when torch loads OpenMP), idle and then beside
 :class:`scaling.Competitor` (one thread spinning on matrix products). The table gives seconds
 and each busy run's ratio to the idle run of the *default* setting (what a user gets).
 
-    python benchmarks/threads_under_load.py --steps 300 --name threads_under_load
+    python benchmarks/threads_under_load.py --steps 300 --name threads_under_load \
+        --setting 2 --setting 2:OMP_WAIT_POLICY=PASSIVE --setting 2:GOMP_SPINCOUNT=10000 --setting 1
 """
 
 from __future__ import annotations
@@ -45,11 +48,21 @@ def competitor():
     return module.Competitor()
 
 
-def timed(threads: int, policy: str | None, steps: int, busy: bool) -> float:
-    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "OMP_NUM_THREADS")}
+OPENMP_VARIABLES = ("OMP_WAIT_POLICY", "OMP_NUM_THREADS", "GOMP_SPINCOUNT", "KMP_BLOCKTIME")
+
+
+def parse_setting(text: str) -> tuple[int, dict[str, str]]:
+    """``2`` or ``2:OMP_WAIT_POLICY=PASSIVE,GOMP_SPINCOUNT=0`` -> (2, {...})."""
+    threads, _, rest = text.partition(":")
+    variables = dict(item.split("=", 1) for item in rest.split(",") if item)
+    return int(threads), variables
+
+
+def timed(threads: int, variables: dict[str, str], steps: int, busy: bool) -> float:
+    """Seconds of the work in a fresh process with only these OpenMP variables set."""
+    env = {k: v for k, v in os.environ.items() if k not in OPENMP_VARIABLES}
     env["OMP_NUM_THREADS"] = str(threads)
-    if policy:
-        env["OMP_WAIT_POLICY"] = policy
+    env.update(variables)
     command = [sys.executable, "-c", WORK.format(steps=steps)]
     if busy:
         with competitor():
@@ -63,15 +76,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--name", default="threads_under_load")
+    parser.add_argument("--setting", action="append", default=None,
+                        help="THREADS[:VAR=VALUE,...]; repeatable (default: all cores and 1 thread, default and "
+                             "passive wait policy). The first is the reference of the ratios.")
     args = parser.parse_args()
     cores = os.cpu_count() or 1
-    settings = [(cores, None), (cores, "PASSIVE"), (1, None), (1, "PASSIVE")]
+    settings = [parse_setting(s) for s in args.setting] if args.setting else [
+        (cores, {}), (cores, {"OMP_WAIT_POLICY": "PASSIVE"}), (1, {}), (1, {"OMP_WAIT_POLICY": "PASSIVE"})]
     rows = []
-    for threads, policy in settings:
-        idle = timed(threads, policy, args.steps, busy=False)
-        busy = timed(threads, policy, args.steps, busy=True)
-        rows.append({"threads": threads, "wait_policy": policy or "default (active spin)", "idle_s": round(idle, 2),
-                     "busy_s": round(busy, 2)})
+    for threads, variables in settings:
+        idle = timed(threads, variables, args.steps, busy=False)
+        busy = timed(threads, variables, args.steps, busy=True)
+        described = ", ".join(f"{k}={v}" for k, v in variables.items()) or "none (libgomp defaults: spin, then sleep)"
+        rows.append({"threads": threads, "openmp": described, "idle_s": round(idle, 2), "busy_s": round(busy, 2)})
         print(rows[-1], flush=True)
     reference = rows[0]["idle_s"]
     command = "python benchmarks/threads_under_load.py " + " ".join(sys.argv[1:])
@@ -79,11 +96,12 @@ def main() -> None:
              f"Produced by `{command}` on {platform.machine()} with {cores} cores, "
              f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC: {args.steps} optimiser steps of the cpu profile's "
              "denoiser per run, each setting in its own process, idle and beside one process spinning a core on "
-             f"matrix products. Ratio: seconds over the idle run with {cores} threads and the default wait policy.", "",
-             "| threads | OMP_WAIT_POLICY | idle s | busy s | idle ratio | busy ratio |", "|---|---|---|---|---|---|"]
+             f"matrix products. Ratio: seconds over the first setting's idle run.", "",
+             "| threads | OpenMP variables | idle s | busy s | idle ratio | busy ratio | busy / own idle |",
+             "|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['threads']} | {r['wait_policy']} | {r['idle_s']:.1f} | {r['busy_s']:.1f} "
-                     f"| {r['idle_s'] / reference:.2f} | {r['busy_s'] / reference:.2f} |")
+        lines.append(f"| {r['threads']} | {r['openmp']} | {r['idle_s']:.1f} | {r['busy_s']:.1f} "
+                     f"| {r['idle_s'] / reference:.2f} | {r['busy_s'] / reference:.2f} | {r['busy_s'] / r['idle_s']:.2f} |")
     results = REPO / "results"
     (results / f"{args.name}.md").write_text("\n".join(lines) + "\n")
     (results / f"{args.name}.json").write_text(json.dumps({"command": command, "rows": rows}, indent=1))

@@ -111,6 +111,13 @@ def list_command(what: str, data_dir: str | None) -> None:
               help="Seconds allowed per trained component (RGCD); the best weights so far are kept.")
 @click.option("--threads", type=click.IntRange(min=1), default=None,
               help="Torch threads (default: OMP_NUM_THREADS, else every core this process may use).")
+@click.option("--executor", type=click.Choice(["inprocess", "process", "ray"]), default="inprocess", show_default=True,
+              help="Where per-table training tasks run (RGCD): this process, a local process pool, or Ray. "
+                   "The fitted model is the same; tables train together only with budget_flow: false.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Processes for --executor process, CPUs for a local Ray (default: every core).")
+@click.option("--ray-address", default=None,
+              help="Ray cluster to join with --executor ray (e.g. auto or ray://host:10001); default: a local Ray.")
 @quiet_option
 def run(quiet: bool, config_file: str | None, threads: int | None, **options) -> None:
     """Fit a method on a dataset, sample, write the synthetic tables and score them."""
@@ -280,9 +287,6 @@ def _utility_lines(utility: list[dict]) -> list[str]:
 
 def main() -> None:
     """Console-script entry point: one-line errors, non-zero exit codes, no tracebacks for user errors."""
-    from .threads import prepare_openmp
-
-    prepare_openmp()  # before anything imports torch
     try:
         cli.main(standalone_mode=False)
     except SyntheRelaError as exc:

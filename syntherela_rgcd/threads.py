@@ -1,25 +1,22 @@
-"""Thread settings for a small machine that is rarely idle.
+"""Torch's thread count: every usable core by default, ``--threads N`` to choose.
 
-On 2 cores shared with another busy process, torch's two OpenMP threads ran 6-14 times slower
-per step than one thread (measured here, results/threads_under_load.md): at every parallel
-region one thread waits for the other, which shares its core with the competitor, and by
-default the waiting thread *spins*, taking CPU from the very thread it waits for. A passive
-wait policy (waiting threads sleep) removes the spinning; it costs little on an idle machine
-because our parallel regions are long (matrix products of a batch). It has to be in the
-environment before torch loads its OpenMP runtime, hence :func:`prepare_openmp` runs before
-the first torch import of a ``syntherela`` command; an explicit ``OMP_WAIT_POLICY`` wins.
+Measured on this project's 2-core machine (results/threads_spincount.md, the demo in
+results/logs/demo_openmp.log): two torch threads with libgomp's default wait (spin a while,
+then sleep) are the fastest on an idle machine, but beside one busy process they ran 15
+times slower, because at every parallel region one thread spins waiting for the other,
+which shares its core with the competitor. One thread does not care (busy / idle 1.00) and
+costs about 1.5 times the two threads' idle time. The passive wait policy
+(``OMP_WAIT_POLICY=PASSIVE``, once our default) survives load too but is never better than
+one thread: as slow on big matrix products and twice as slow as spinning on the demo's small
+ones. Shorter spins (``GOMP_SPINCOUNT``) trade one for the other without meeting both. The
+thread count is not chosen from the load automatically: the same seed gives the same data
+only with the same thread count, so on a busy machine say ``--threads 1`` (and use both
+cores with ``--executor process --workers 2``, whose workers run one thread each).
 """
 
 from __future__ import annotations
 
 import os
-
-WAIT_POLICY = "PASSIVE"
-
-
-def prepare_openmp() -> None:
-    """Default the OpenMP wait policy to passive (call before torch is imported)."""
-    os.environ.setdefault("OMP_WAIT_POLICY", WAIT_POLICY)
 
 
 def usable_cores() -> int:

@@ -78,3 +78,12 @@ def test_replicated_database_has_k_copies_with_fresh_keys_and_intact_references(
 def test_scaling_overrides_nest(scaling):
     assert scaling.parse_set(["fit_steps=4000", "gnn.minibatch=true", "gnn.fanouts=[5, 5]"]) == {
         "fit_steps": 4000, "gnn": {"minibatch": True, "fanouts": [5, 5]}}
+
+
+def test_thread_settings_parse_threads_and_openmp_variables():
+    spec = importlib.util.spec_from_file_location("threads_under_load", REPO / "benchmarks" / "threads_under_load.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.parse_setting("2") == (2, {})
+    assert module.parse_setting("2:OMP_WAIT_POLICY=PASSIVE,GOMP_SPINCOUNT=1000") == (
+        2, {"OMP_WAIT_POLICY": "PASSIVE", "GOMP_SPINCOUNT": "1000"})

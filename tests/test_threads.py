@@ -1,4 +1,4 @@
-"""Thread settings: the passive OpenMP wait policy reaches torch, and --threads is applied."""
+"""Thread settings: --threads is applied; the CLI leaves torch unloaded until a command needs it."""
 
 import subprocess
 import sys
@@ -6,22 +6,9 @@ import sys
 import pytest
 
 
-def test_cli_import_leaves_torch_unloaded_so_the_wait_policy_can_still_apply():
+def test_cli_import_leaves_torch_unloaded():
     code = "import sys, syntherela_rgcd.cli; print('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
-
-
-def test_prepare_openmp_defaults_to_passive_but_keeps_an_explicit_policy(monkeypatch):
-    from syntherela_rgcd.threads import prepare_openmp
-
-    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
-    prepare_openmp()
-    import os
-
-    assert os.environ["OMP_WAIT_POLICY"] == "PASSIVE"
-    monkeypatch.setenv("OMP_WAIT_POLICY", "ACTIVE")
-    prepare_openmp()
-    assert os.environ["OMP_WAIT_POLICY"] == "ACTIVE"
 
 
 @pytest.mark.parametrize("threads", [1, 2])
