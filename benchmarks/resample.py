@@ -28,6 +28,8 @@ from pathlib import Path
 
 from syntherela_rgcd.datasets import prepare_dataset
 from syntherela_rgcd.evaluation import evaluate_sample, parse_metrics
+from syntherela_rgcd.evaluation.copying import row_copy_share, structure_copy_figures
+from syntherela_rgcd.rgcd.schema import id_columns
 from syntherela_rgcd.plugins import build_registry
 from syntherela_rgcd.rgcd.model import RGCD
 from syntherela_rgcd.runner import check_generated, write_tables
@@ -35,15 +37,16 @@ from syntherela_rgcd.runner import check_generated, write_tables
 REPO = Path(__file__).resolve().parents[1]
 
 
-MODEL_SWITCHES = ("sibling_noise", "sibling_values", "calibrate")
+MODEL_SWITCHES = ("sibling_noise", "sibling_values", "calibrate", "structure", "scale")
 
 
 def parse_setting(text: str) -> dict:
-    """``s_churn=1,num_steps=100`` -> {"s_churn": 1.0, "num_steps": 100}."""
+    """``s_churn=1,num_steps=100`` -> {"s_churn": 1.0, "num_steps": 100}; ``structure`` keeps
+    its text (copy, auto, generate)."""
     setting = {}
     for part in text.split(","):
-        key, value = part.split("=")
-        setting[key.strip()] = int(value) if key.strip() == "num_steps" else float(value)
+        key, value = (item.strip() for item in part.split("="))
+        setting[key] = value if key == "structure" else int(value) if key == "num_steps" else float(value)
     return setting
 
 
@@ -77,13 +80,22 @@ def main() -> None:
                     model.config["sibling_noise"] = value  # a strength: 0 = iid noise, 1 = the learnt correlation
                 elif key == "sibling_values" and not value:
                     model.sibling_rules = {}
+                elif key == "structure":  # copy, auto, generate (rgcd/structure.py)
+                    model.config["structure"] = value
                 elif key not in MODEL_SWITCHES:
                     for table_model in model.models.values():
                         setattr(table_model.diffusion.config, key, value)
+            scale = float(setting.get("scale", 1.0))
             for sample_seed in range(seed, seed + args.samples):
                 start = time.perf_counter()
-                generated = check_generated(model.sample(seed=sample_seed), data.tables, data.metadata, "rgcd")
+                generated = check_generated(model.sample(seed=sample_seed, scale=scale), data.tables, data.metadata,
+                                            "rgcd")
                 seconds = time.perf_counter() - start
+                # the same structure again (deterministic per seed), for the copy figures
+                structure = model.structure.sample(scale, seed=sample_seed, mode=model.config.get("structure", "copy"))
+                copying = structure_copy_figures(model.structure, structure)
+                copying["rows"] = {t: row_copy_share(data.tables[t], generated[t], _modelled_columns(model, t))
+                                   for t in model.modelled}
                 with tempfile.TemporaryDirectory() as tmp:
                     sample_dir = Path(tmp) / "sample1"
                     write_tables(generated, sample_dir, data.metadata)
@@ -93,15 +105,25 @@ def main() -> None:
                 utility = next(iter(scores.get("utility", {}).values()), None)
                 results.append({"model": str(folder), "dataset": data.name, "seed": seed, "sample_seed": sample_seed,
                                 "setting": setting, "dda": dda, "dcr": dcr, "utility": utility,
-                                "sample_seconds": round(seconds, 1)})
+                                "copying": copying, "sample_seconds": round(seconds, 1)})
                 extra = f", DCR {dcr}" if dcr else ""
                 if utility:
                     extra += f", {utility['metric']} {utility['synthetic']:.4g}"
+                for table, link in copying["links"].items():
+                    extra += f", {table} real edges {link['real_edges_share']:.1%}"
+                    if "triangles_real" in link:
+                        extra += (f" (triangles {link['triangles_synthetic']} vs {link['triangles_real']}, "
+                                  f"WL hash {'equal' if link['wl_hash_equal'] else 'differs'})")
                 print(f"{data.name} model seed {seed} sample seed {sample_seed} {text}: DDA {dda} "
                       f"(worst {max(dda.values()):.3f}){extra}, sample {seconds:.1f} s", flush=True)
     if args.output:
         args.output.write_text(json.dumps(results, indent=1))
         args.output.with_suffix(".md").write_text(summary_markdown(results))
+
+
+def _modelled_columns(model: RGCD, table: str) -> list[str]:
+    ids = set(id_columns(model.metadata, table))
+    return [c for c in model.columns[table] if c not in ids]
 
 
 def _mean_se(values: list[float]) -> str:
@@ -126,8 +148,8 @@ def summary_markdown(results: list[dict]) -> str:
         "averaged; ± = standard error over samples. DCR: lowest table, averaged over samples (0.5 or more = no sign "
         "of copying).",
         "",
-        "| dataset | setting | models | samples | worst DDA | per table DDA | min DCR | utility |",
-        "|---|---|---|---|---|---|---|---|",
+        "| dataset | setting | models | samples | worst DDA | per table DDA | min DCR | utility | real edges (link tables) | children-per-parent KS, max | rows equal to a real row (synthetic / real halves) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for (dataset, setting), runs in groups.items():
         tables = sorted(runs[0]["dda"])
@@ -135,10 +157,19 @@ def summary_markdown(results: list[dict]) -> str:
         dcr = [min(r["dcr"].values()) for r in runs if r.get("dcr")]
         utility = [r["utility"]["synthetic"] for r in runs if r.get("utility")]
         metric = next((r["utility"]["metric"] for r in runs if r.get("utility")), "")
+        described = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in json.loads(setting).items())
+        copying = [r["copying"] for r in runs if r.get("copying")]
+        edges = ", ".join(f"{t} {statistics.mean(c['links'][t]['real_edges_share'] for c in copying):.1%}"
+                          for t in (copying[0]["links"] if copying else {}))
+        ks = f"{statistics.mean(max(c['children_per_parent_ks'].values(), default=0) for c in copying):.3f}" if copying else ""
+        rows = ", ".join(f"{t} {statistics.mean(c['rows'][t]['synthetic'] for c in copying):.1%} / "
+                         f"{copying[0]['rows'][t]['real_halves']:.1%}"
+                         for t in (copying[0]["rows"] if copying else {}) if copying[0]["rows"][t]["synthetic"] is not None)
         lines.append(
-            f"| {dataset} | {', '.join(f'{k}={v:g}' for k, v in json.loads(setting).items())} "
+            f"| {dataset} | {described} "
             f"| {len({r['model'] for r in runs})} | {len(runs)} | {_mean_se([max(r['dda'].values()) for r in runs])} "
-            f"| {per_table} | {_mean_se(dcr) if dcr else ''} | {f'{metric} {statistics.mean(utility):.4g}' if utility else ''} |")
+            f"| {per_table} | {_mean_se(dcr) if dcr else ''} | {f'{metric} {statistics.mean(utility):.4g}' if utility else ''} "
+            f"| {edges} | {ks} | {rows} |")
     return "\n".join(lines) + "\n"
 
 

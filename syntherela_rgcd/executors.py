@@ -117,10 +117,9 @@ class RayExecutor:
         self._ray = ray
         self._started = False
         if not ray.is_initialized():
-            options: dict[str, Any] = {"address": address, "include_dashboard": False,
-                                       "logging_level": logging.WARNING}
-            if address is None:
-                options["num_cpus"] = workers or os.cpu_count() or 1
+            options: dict[str, Any] = {"address": address, "logging_level": logging.WARNING}
+            if address is None:  # a cluster of our own; an existing one refuses these settings
+                options.update(num_cpus=workers or os.cpu_count() or 1, include_dashboard=False)
             try:
                 ray.init(**options)
             except (ConnectionError, RuntimeError, ValueError) as error:

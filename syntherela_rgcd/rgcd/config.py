@@ -21,7 +21,7 @@ from .gnn import GNNConfig
 from .vae import VAEConfig
 
 SECTIONS = {"vae": VAEConfig, "gnn": GNNConfig, "diffusion": DiffusionConfig}
-TOP_LEVEL = {"positions", "datetime_offsets", "sibling_order", "sibling_values", "sibling_noise", "joint_denoising", "profile", "seed", "device", "fit_budget", "fit_steps", "fit_vae_share", "fit_parent_weight", "budget_flow"}
+TOP_LEVEL = {"positions", "datetime_offsets", "sibling_order", "sibling_values", "sibling_noise", "joint_denoising", "profile", "seed", "device", "fit_budget", "fit_steps", "fit_vae_share", "fit_parent_weight", "budget_flow", "structure"}
 
 
 def _config_file(name: str):

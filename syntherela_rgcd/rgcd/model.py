@@ -394,7 +394,8 @@ class RGCD:
         if self.structure is None:
             raise SyntheRelaError("rgcd: sample() called before fit()")
         seed = self.config["seed"] if seed is None else int(seed)
-        structure: SampledStructure = self.structure.sample(scale=scale, seed=seed)
+        structure: SampledStructure = self.structure.sample(scale=scale, seed=seed,
+                                                            mode=self.config.get("structure", "copy"))
         positions = {t: self.positions[t][structure.source_rows[t]] for t in self.positions}
         sibling_order = {t: self.sibling_order[t][structure.source_rows[t]] for t in self.sibling_order}
         features: dict[str, np.ndarray] = {}

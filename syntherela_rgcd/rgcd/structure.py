@@ -22,11 +22,16 @@ from syntherela.metadata import Metadata
 
 from ..errors import DataError
 from .schema import id_columns
+from .structure_generation import generate_structure
 
 logger = logging.getLogger(__name__)
 
 NETWORK_SHARE = 0.5
 """A database whose largest component holds more than this share of all rows is a network."""
+MODES = ("copy", "auto", "generate")
+"""``copy``: the paper's rule (components; a network kept whole); ``auto``: components for a
+forest, a generated graph for a network; ``generate``: a generated graph always
+(:mod:`.structure_generation`)."""
 
 
 @dataclass
@@ -118,14 +123,24 @@ class StructureSampler:
 
     # ----------------------------------------------------------------- sampling
 
-    def sample(self, scale: float = 1.0, seed: int = 0) -> SampledStructure:
+    def sample(self, scale: float = 1.0, seed: int = 0, mode: str = "copy") -> SampledStructure:
         """Draw round(scale · n_components) components (at least one) uniformly with replacement.
 
-        In network mode the real structure is returned with fresh keys, whatever ``scale``.
+        With ``mode="copy"`` a network's real structure is returned with fresh keys, whatever
+        ``scale``; ``auto`` generates a network's graph instead and ``generate`` any graph
+        (see :data:`MODES`).
         """
         if not self.tables:
             raise RuntimeError("StructureSampler.sample called before fit")
-        if self.is_network:
+        if mode not in MODES:
+            raise DataError(f"rgcd config: structure must be one of {', '.join(MODES)}, not {mode!r}")
+        if mode == "generate" or (mode == "auto" and self.is_network):
+            logger.info("structure: generating a new graph with the real degrees (largest component %.0f%% of rows)",
+                        100 * self.largest_share)
+            sizes = {t: len(lab) for t, lab in self.labels.items()}
+            source, new_parent = generate_structure(self.tables, sizes, self.relationships, self.parent_rows,
+                                                    scale, seed)
+        elif self.is_network:
             logger.info(
                 "structure: largest component holds %.0f%% of rows (a network), keeping the original structure",
                 100 * self.largest_share,

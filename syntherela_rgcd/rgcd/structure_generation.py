@@ -1,0 +1,168 @@
+"""A new foreign-key graph with the real one's degrees, for networks that copying would leak.
+
+Copying connected components (:mod:`.structure`) is exact and private for a forest of small
+components, but a network (CORA's citations, IMDB's casts and ratings) is one giant
+component, so copying it returns the real graph itself: who cites whom is the real data.
+Here the graph is generated instead, the way GRDM (Ketata et al., NeurIPS 2025) does it:
+degree-preserving random graphs per relationship, random matching for rows with several
+parents. Table by table, parents before children:
+
+* a table without foreign keys gets ``round(scale * n)`` rows, each standing for a real row
+  (a permutation of the real rows at scale 1, so every degree sequence is kept exactly);
+* a table with one foreign key gets, under each new parent, as many rows as that parent's
+  real counterpart has (the children-per-parent distribution holds by construction), each
+  standing for one of those real children;
+* a table with several foreign keys (a link table such as ``cites`` or ``movies2actors``)
+  takes its rows from the first foreign key as above; every other foreign key is a
+  configuration model: each new parent gets as many stubs as its counterpart's real degree,
+  the stubs are shuffled and dealt to the rows, and duplicate pairs or self-links (where the
+  real table has none) are swapped away. So both sides keep their degree distribution while
+  who links to whom is new; the joint shape of the two degrees and community structure are
+  not kept (measured in the copy figures, :mod:`syntherela_rgcd.evaluation.copying`).
+
+Referential integrity and unique primary keys hold by construction: keys are fresh positions
+and every foreign key points at a generated parent row.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from ..errors import DataError
+
+logger = logging.getLogger(__name__)
+
+SWAP_ROUNDS = 50
+
+
+def generate_structure(tables: list[str], sizes: dict[str, int], relationships: list[dict],
+                       parent_rows: list[np.ndarray], scale: float,
+                       seed: int) -> tuple[dict[str, np.ndarray], list[np.ndarray]]:
+    """Source rows per table (the real row each new row stands for) and, per relationship,
+    the new parent position of each new child row (-1: null)."""
+    rng = np.random.default_rng(seed)
+    source: dict[str, np.ndarray] = {}
+    new_parent: list[np.ndarray | None] = [None] * len(relationships)
+    for table in _parents_first(tables, relationships):
+        rels = [j for j, rel in enumerate(relationships) if rel["child"] == table]
+        if not rels:
+            source[table] = _draw_rows(sizes[table], max(1, int(round(scale * sizes[table]))), rng)
+            continue
+        driver, others = rels[0], rels[1:]
+        source[table], new_parent[driver] = _children_of_new_parents(
+            parent_rows[driver], source[relationships[driver]["parent"]], scale, rng)
+        for j in others:
+            new_parent[j] = _matched_parents(parent_rows[j], source[relationships[j]["parent"]], source[table], rng)
+        _remove_repeats(table, [new_parent[j] for j in rels],
+                        [relationships[j]["parent"] for j in rels], parent_rows, rels, rng)
+    return source, new_parent  # type: ignore[return-value]
+
+
+def _parents_first(tables: list[str], relationships: list[dict]) -> list[str]:
+    done: list[str] = []
+    waiting = list(tables)
+    while waiting:
+        ready = [t for t in waiting if all(r["parent"] in done for r in relationships if r["child"] == t)]
+        if not ready:
+            raise DataError(f"structure generation: the foreign keys among {', '.join(waiting)} form a cycle")
+        done += ready
+        waiting = [t for t in waiting if t not in ready]
+    return done
+
+
+def _draw_rows(n_real: int, n_new: int, rng: np.random.Generator) -> np.ndarray:
+    """``n_new`` real rows: each real row once per whole copy, the remainder without repeats."""
+    if n_real == 0:
+        return np.zeros(0, dtype=np.int64)
+    whole, rest = divmod(n_new, n_real)
+    parts = [rng.permutation(n_real) for _ in range(whole)] + [rng.choice(n_real, rest, replace=False)]
+    return np.concatenate(parts).astype(np.int64)
+
+
+def _children_of_new_parents(parent_pos: np.ndarray, parent_source: np.ndarray, scale: float,
+                             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Under each new parent, the real children of its counterpart; plus ``scale`` times the
+    real rows whose key is null."""
+    known = np.flatnonzero(parent_pos >= 0)
+    order = known[np.argsort(parent_pos[known], kind="stable")]  # real children grouped by parent
+    size = max(int(parent_pos.max(initial=-1)), int(parent_source.max(initial=-1))) + 1
+    counts = np.bincount(parent_pos[known], minlength=size)
+    first = np.concatenate([[0], np.cumsum(counts)])
+    degree = counts[parent_source]
+    owner = np.repeat(np.arange(len(parent_source)), degree)
+    offset = np.arange(int(degree.sum())) - np.repeat(np.concatenate([[0], np.cumsum(degree)[:-1]]), degree)
+    rows = order[first[parent_source][owner] + offset]
+    nulls = np.flatnonzero(parent_pos < 0)
+    if len(nulls):
+        extra = nulls[_draw_rows(len(nulls), int(round(scale * len(nulls))), rng)]
+        rows = np.concatenate([rows, extra])
+        owner = np.concatenate([owner, np.full(len(extra), -1)])
+    return rows.astype(np.int64), owner.astype(np.int64)
+
+
+def _matched_parents(parent_pos: np.ndarray, parent_source: np.ndarray, child_source: np.ndarray,
+                     rng: np.random.Generator) -> np.ndarray:
+    """Configuration model for a second foreign key: stubs by the new parents' real degrees,
+    shuffled and dealt to the rows whose counterpart has this key set."""
+    known = parent_pos >= 0
+    size = max(int(parent_pos.max(initial=-1)), int(parent_source.max(initial=-1))) + 1
+    counts = np.bincount(parent_pos[known], minlength=size)
+    stubs = np.repeat(np.arange(len(parent_source)), counts[parent_source])
+    takers = np.flatnonzero(known[child_source])
+    if len(stubs) == 0 and len(takers):
+        raise DataError("structure generation: a foreign key is set on rows whose parents have no children")
+    if len(stubs) >= len(takers):
+        stubs = rng.permutation(stubs)[:len(takers)]
+    else:  # more rows than stubs (a different mix of nulls): extra stubs in proportion to degree
+        stubs = rng.permutation(np.concatenate([stubs, rng.choice(stubs, len(takers) - len(stubs))]))
+    result = np.full(len(child_source), -1, dtype=np.int64)
+    result[takers] = stubs
+    return result
+
+
+def _remove_repeats(table: str, columns: list[np.ndarray], parents: list[str], parent_rows: list[np.ndarray],
+                    rels: list[int], rng: np.random.Generator) -> None:
+    """Swap the last foreign key's values between rows until no row repeats another's
+    parents and no row links a parent to itself, where the real table has neither."""
+    if len(columns) < 2:
+        return
+    real = np.stack([parent_rows[j] for j in rels], axis=1)
+    allow_repeats = _has_repeats(real)
+    allow_self = any(parents[a] == parents[b] and bool(((real[:, a] == real[:, b]) & (real[:, a] >= 0)).any())
+                     for a in range(len(parents)) for b in range(a + 1, len(parents)))
+    last = columns[-1]
+    for _ in range(SWAP_ROUNDS):
+        pairs = np.stack(columns, axis=1)
+        bad = np.zeros(len(last), dtype=bool)
+        if not allow_repeats:
+            bad |= _repeated(pairs)
+        if not allow_self:
+            for a in range(len(parents) - 1):
+                if parents[a] == parents[-1]:
+                    bad |= (pairs[:, a] == last) & (last >= 0)
+        bad &= last >= 0
+        if not bad.any():
+            return
+        movable = np.flatnonzero(last >= 0)
+        for row in np.flatnonzero(bad):
+            other = rng.choice(movable)
+            last[row], last[other] = last[other], last[row]
+    logger.warning("structure generation: %s keeps %d repeated or self-linked rows after %d rounds of swaps",
+                   table, int(bad.sum()), SWAP_ROUNDS)
+
+
+def _repeated(pairs: np.ndarray) -> np.ndarray:
+    """Rows whose key combination appeared in an earlier row (rows with a null never repeat)."""
+    complete = (pairs >= 0).all(axis=1)
+    _, first = np.unique(pairs[complete], axis=0, return_index=True)
+    repeated = np.ones(int(complete.sum()), dtype=bool)
+    repeated[first] = False
+    result = np.zeros(len(pairs), dtype=bool)
+    result[np.flatnonzero(complete)] = repeated
+    return result
+
+
+def _has_repeats(pairs: np.ndarray) -> bool:
+    return bool(_repeated(pairs).any())
