@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import socket
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable, Protocol, Sequence
 
@@ -116,6 +117,8 @@ class RayExecutor:
                 "or choose --executor inprocess|process") from None
         self._ray = ray
         self._started = False
+        if address not in (None, "auto", "local"):
+            _check_reachable(address)
         if not ray.is_initialized():
             options: dict[str, Any] = {"address": address, "logging_level": logging.WARNING}
             if address is None:  # a cluster of our own; an existing one refuses these settings
@@ -137,6 +140,19 @@ class RayExecutor:
         if self._started:
             self._ray.shutdown()
             self._started = False
+
+
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail in seconds, with the fix, when nothing answers at a Ray address (``host:port`` or
+    ``ray://host:port``); Ray itself retries for minutes before it gives up."""
+    host, _, port = address.split("://", 1)[-1].rpartition(":")
+    if not host or not port.isdigit():
+        raise SyntheRelaError(f"executor 'ray': --ray-address {address!r} is not auto, host:port or ray://host:port")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as error:
+        raise SyntheRelaError(f"executor 'ray': nothing answers at {host}:{port} ({error.strerror or error}); start "
+                              "the cluster (ray start --head) or leave out --ray-address for a local Ray") from None
 
 
 def make_executor(name: str | None = "inprocess", workers: int | None = None,

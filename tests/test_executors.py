@@ -61,3 +61,10 @@ def test_local_ray_maps_in_order_and_shuts_down():
     finally:
         executor.close()
     assert not ray.is_initialized()
+
+
+@pytest.mark.skipif(not HAS_RAY, reason="Ray is not installed (pip install 'syntherela-rgcd[ray]')")
+@pytest.mark.parametrize("address", ["127.0.0.1:1", "ray://127.0.0.1:1", "nonsense"])
+def test_unreachable_or_malformed_ray_address_fails_fast_with_the_fix(address):
+    with pytest.raises(SyntheRelaError, match="executor 'ray'"):
+        make_executor("ray", ray_address=address)
