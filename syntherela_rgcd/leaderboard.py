@@ -58,6 +58,9 @@ METHOD_NAMES = {"rgcd": "RGCD", "sdv": "SDV (HMA)", "clavaddpm": "ClavaDDPM", "r
 _MARKERS = {"RGCD": "o", "SDV (HMA)": "s", "ClavaDDPM": "^", "RCTGAN": "D", "REaLTabFormer": "v", "GCFM (AAAI-26)": "P"}
 _HIGHER_IS_BETTER_METRICS = {"auc", "accuracy", "f1", "r2", "precision", "recall"}
 _TINY = 1e-12
+SUSPECT_DDA = 0.45
+"""A table DDA below this is a classifier fooled by near-copies of real rows, not fidelity:
+the run is flagged and not ranked (issue 14)."""
 _PUBLISHED_ORDER = {name: i for i, name in enumerate((*published.DDA_TABLE1, "real data", "naive"))}
 
 
@@ -388,12 +391,19 @@ def _badness(row: Row, value: float | None = None) -> float:
     return -value if row.higher_is_better else value
 
 
+def suspect_tables(row: Row) -> list[str]:
+    """A local DDA row's tables scoring below :data:`SUSPECT_DDA` (signs of copying)."""
+    if row.metric != "DDA" or row.source == "published":
+        return []
+    return [t for t, fig in row.tables.items() if fig.get("value") is not None and fig["value"] < SUSPECT_DDA]
+
+
 def _mark_best(rows: list[Row]) -> None:
     boards: dict[tuple[str, str | None], list[Row]] = {}
     for row in rows:
         boards.setdefault((row.dataset, row.task), []).append(row)
     for board in boards.values():
-        ranked = [r for r in board if not r.reference and r.value is not None]
+        ranked = [r for r in board if not r.reference and r.value is not None and not suspect_tables(r)]
         if ranked:
             top = min(_badness(r) for r in ranked)
             for r in ranked:
@@ -466,7 +476,11 @@ def _fmt_stat(value: float | None, se: float | None, published_figure: bool = Fa
 
 
 def _per_table_text(row: Row) -> str:
-    return "; ".join(f"{table} {_fmt_stat(fig['value'], fig['se'])}" for table, fig in row.tables.items())
+    text = "; ".join(f"{table} {_fmt_stat(fig['value'], fig['se'])}" for table, fig in row.tables.items())
+    suspect = suspect_tables(row)
+    if suspect:
+        text += f" ⚠ suspect: {', '.join(suspect)} below {SUSPECT_DDA:g} (near-copies; not ranked)"
+    return text
 
 
 def _date(created: str | None) -> str:
@@ -508,6 +522,9 @@ def _legend(view: str, rows: Sequence[Row], results_dirs: Sequence[str]) -> list
                      "reports the worst parent table, mean ± std of 3 runs. Every table's figure is in the last "
                      "column. *n/a*: not reported in the paper (the method could not be run there); "
                      "*~1*: printed as ~1 in the paper.")
+        lines.append(f"- ⚠ *suspect*: a table below {SUSPECT_DDA:g} means the classifier was fooled by near-copies "
+                     "of real rows (e.g. a copied network structure: every synthetic node has a real twin), not "
+                     "fidelity; such a row is not ranked. Copy figures: `benchmarks/resample.py` (`results/structure_*.md`).")
     elif view == "privacy":
         lines.insert(0, f"- DCR ↑: higher is better. {DCR_IDEAL:g}: synthetic rows are as far from the training "
                         "rows as unseen real rows are; lower: synthetic rows sit on training rows (memorisation); "

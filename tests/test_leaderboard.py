@@ -282,3 +282,13 @@ def test_plot(cli_invoke, results, tmp_path):
     for metric in ("utility", "privacy"):
         path = plot(build_leaderboard(collect_runs([results]), metric), tmp_path / f"{metric}.png", metric=metric)
         assert path.stat().st_size > 10_000
+
+
+def test_a_table_below_045_is_flagged_as_a_copy_and_not_ranked(tmp_path):
+    """CORA with its real citation graph kept scores paper 0.43: near-copies, not a win."""
+    write_summary(tmp_path, dataset="CORA_v1", samples=[dda(paper=0.43)])
+    rows = build_leaderboard(collect_runs([tmp_path]), "dda")
+    cora = {r.label: r for r in rows if r.dataset == "CORA_v1"}
+    assert not cora["RGCD, here"].best and cora["RGCD (paper)"].best
+    text = render(rows, "md", "dda", [str(tmp_path)])
+    assert "⚠ suspect: paper below 0.45" in text
