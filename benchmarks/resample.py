@@ -88,11 +88,10 @@ def main() -> None:
             scale = float(setting.get("scale", 1.0))
             for sample_seed in range(seed, seed + args.samples):
                 start = time.perf_counter()
-                generated = check_generated(model.sample(seed=sample_seed, scale=scale), data.tables, data.metadata,
-                                            "rgcd")
+                structure = model.sample_structure(sample_seed, scale)  # kept for the copy figures
+                generated = check_generated(model.sample(seed=sample_seed, scale=scale, structure=structure),
+                                            data.tables, data.metadata, "rgcd")
                 seconds = time.perf_counter() - start
-                # the same structure again (deterministic per seed), for the copy figures
-                structure = model.structure.sample(scale, seed=sample_seed, mode=model.config.get("structure", "copy"))
                 copying = structure_copy_figures(model.structure, structure)
                 copying["rows"] = {t: row_copy_share(data.tables[t], generated[t], _modelled_columns(model, t))
                                    for t in model.modelled}

@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 import socket
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable, Protocol, Sequence
 
 from .errors import SyntheRelaError
+from .threads import usable_cores
 
 logger = logging.getLogger(__name__)
 EXECUTORS = ("inprocess", "process", "ray")
@@ -82,7 +82,7 @@ class LocalProcessExecutor:
     name = "process"
 
     def __init__(self, workers: int | None = None):
-        self.workers = max(int(workers or os.cpu_count() or 1), 1)
+        self.workers = max(int(workers or usable_cores()), 1)
         self._pool: ProcessPoolExecutor | None = None
 
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
@@ -122,7 +122,7 @@ class RayExecutor:
         if not ray.is_initialized():
             options: dict[str, Any] = {"address": address, "logging_level": logging.WARNING}
             if address is None:  # a cluster of our own; an existing one refuses these settings
-                options.update(num_cpus=workers or os.cpu_count() or 1, include_dashboard=False)
+                options.update(num_cpus=workers or usable_cores(), include_dashboard=False)
             try:
                 ray.init(**options)
             except (ConnectionError, RuntimeError, ValueError) as error:

@@ -389,13 +389,21 @@ class RGCD:
 
     # ------------------------------------------------------------------ sampling
 
-    def sample(self, seed: int | None = None, scale: float = 1.0) -> dict[str, pd.DataFrame]:
-        """A new database: sampled structure, then attributes table by table in FK order."""
+    def sample_structure(self, seed: int | None = None, scale: float = 1.0) -> SampledStructure:
+        """The key columns :meth:`sample` draws for ``seed`` and ``scale`` (with the
+        configured ``structure`` mode), and the real row each new row stands for."""
         if self.structure is None:
             raise SyntheRelaError("rgcd: sample() called before fit()")
         seed = self.config["seed"] if seed is None else int(seed)
-        structure: SampledStructure = self.structure.sample(scale=scale, seed=seed,
-                                                            mode=self.config.get("structure", "copy"))
+        return self.structure.sample(scale=scale, seed=seed, mode=self.config.get("structure", "copy"))
+
+    def sample(self, seed: int | None = None, scale: float = 1.0,
+               structure: SampledStructure | None = None) -> dict[str, pd.DataFrame]:
+        """A new database: sampled structure (or the given one, from :meth:`sample_structure`
+        with the same seed and scale), then attributes table by table in FK order."""
+        if structure is None:
+            structure = self.sample_structure(seed, scale)
+        seed = self.config["seed"] if seed is None else int(seed)
         positions = {t: self.positions[t][structure.source_rows[t]] for t in self.positions}
         sibling_order = {t: self.sibling_order[t][structure.source_rows[t]] for t in self.sibling_order}
         features: dict[str, np.ndarray] = {}

@@ -129,7 +129,7 @@ def _remove_repeats(table: str, columns: list[np.ndarray], parents: list[str], p
     if len(columns) < 2:
         return
     real = np.stack([parent_rows[j] for j in rels], axis=1)
-    allow_repeats = _has_repeats(real)
+    allow_repeats = bool(_repeated(real).any())
     allow_self = any(parents[a] == parents[b] and bool(((real[:, a] == real[:, b]) & (real[:, a] >= 0)).any())
                      for a in range(len(parents)) for b in range(a + 1, len(parents)))
     last = columns[-1]
@@ -163,6 +163,3 @@ def _repeated(pairs: np.ndarray) -> np.ndarray:
     result[np.flatnonzero(complete)] = repeated
     return result
 
-
-def _has_repeats(pairs: np.ndarray) -> bool:
-    return bool(_repeated(pairs).any())

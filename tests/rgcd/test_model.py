@@ -304,3 +304,10 @@ def test_same_seed_same_model_whichever_executor_trains_it(demo, executor):
     a, b = (fit.sample(seed=5) for fit in fits)
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name])
+
+
+def test_sample_with_the_structure_it_would_draw_is_the_same_sample(fitted):
+    structure = fitted.sample_structure(seed=4)
+    a, b = fitted.sample(seed=4), fitted.sample(seed=4, structure=structure)
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name])
