@@ -28,8 +28,7 @@ from pathlib import Path
 
 from syntherela_rgcd.datasets import prepare_dataset
 from syntherela_rgcd.evaluation import evaluate_sample, parse_metrics
-from syntherela_rgcd.evaluation.copying import row_copy_share, structure_copy_figures
-from syntherela_rgcd.rgcd.schema import id_columns
+from syntherela_rgcd.evaluation.copying import copy_figures
 from syntherela_rgcd.plugins import build_registry
 from syntherela_rgcd.rgcd.model import RGCD
 from syntherela_rgcd.runner import check_generated, write_tables
@@ -37,7 +36,7 @@ from syntherela_rgcd.runner import check_generated, write_tables
 REPO = Path(__file__).resolve().parents[1]
 
 
-MODEL_SWITCHES = ("sibling_noise", "sibling_values", "calibrate", "structure", "scale")
+MODEL_SWITCHES = ("sibling_noise", "sibling_values", "calibrate", "structure", "degree_twin_correlation", "scale")
 
 
 def parse_setting(text: str) -> dict:
@@ -80,8 +79,8 @@ def main() -> None:
                     model.config["sibling_noise"] = value  # a strength: 0 = iid noise, 1 = the learnt correlation
                 elif key == "sibling_values" and not value:
                     model.sibling_rules = {}
-                elif key == "structure":  # copy, auto, generate (rgcd/structure.py)
-                    model.config["structure"] = value
+                elif key in ("structure", "degree_twin_correlation"):  # rgcd/structure.py
+                    model.config[key] = value
                 elif key not in MODEL_SWITCHES:
                     for table_model in model.models.values():
                         setattr(table_model.diffusion.config, key, value)
@@ -92,9 +91,7 @@ def main() -> None:
                 generated = check_generated(model.sample(seed=sample_seed, scale=scale, structure=structure),
                                             data.tables, data.metadata, "rgcd")
                 seconds = time.perf_counter() - start
-                copying = structure_copy_figures(model.structure, structure)
-                copying["rows"] = {t: row_copy_share(data.tables[t], generated[t], _modelled_columns(model, t))
-                                   for t in model.modelled}
+                copying = copy_figures(data.tables, generated, data.metadata, structure.source_rows)
                 with tempfile.TemporaryDirectory() as tmp:
                     sample_dir = Path(tmp) / "sample1"
                     write_tables(generated, sample_dir, data.metadata)
@@ -109,7 +106,7 @@ def main() -> None:
                 if utility:
                     extra += f", {utility['metric']} {utility['synthetic']:.4g}"
                 for table, link in copying["links"].items():
-                    extra += f", {table} real edges {link['real_edges_share']:.1%}"
+                    extra += f", {table} real edges {link.get('real_edges_share', float('nan')):.1%}"
                     if "triangles_real" in link:
                         extra += (f" (triangles {link['triangles_synthetic']} vs {link['triangles_real']}, "
                                   f"WL hash {'equal' if link['wl_hash_equal'] else 'differs'})")
@@ -120,9 +117,10 @@ def main() -> None:
         args.output.with_suffix(".md").write_text(summary_markdown(results))
 
 
-def _modelled_columns(model: RGCD, table: str) -> list[str]:
-    ids = set(id_columns(model.metadata, table))
-    return [c for c in model.columns[table] if c not in ids]
+def _mean_max(copying: list[dict], values) -> str:
+    """Mean over samples of the largest of ``values(sample)`` (None entries skipped)."""
+    maxima = [max(v) for c in copying if (v := [x for x in values(c) if x is not None])]
+    return f"{statistics.mean(maxima):.3f}" if maxima else ""
 
 
 def _mean_se(values: list[float]) -> str:
@@ -147,8 +145,8 @@ def summary_markdown(results: list[dict]) -> str:
         "averaged; ± = standard error over samples. DCR: lowest table, averaged over samples (0.5 or more = no sign "
         "of copying).",
         "",
-        "| dataset | setting | models | samples | worst DDA | per table DDA | min DCR | utility | real edges (link tables) | children-per-parent KS, max | rows equal to a real row (synthetic / real halves) |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| dataset | setting | models | samples | worst DDA | per table DDA | min DCR | utility | real edges (link tables) | degree KS, max | co-parents / grandchildren KS, max | degree correlation gap, max | rows equal to a real row (synthetic / real halves) | rows equal to their twin (chance) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for (dataset, setting), runs in groups.items():
         tables = sorted(runs[0]["dda"])
@@ -159,16 +157,23 @@ def summary_markdown(results: list[dict]) -> str:
         described = ", ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in json.loads(setting).items())
         copying = [r["copying"] for r in runs if r.get("copying")]
         edges = ", ".join(f"{t} {statistics.mean(c['links'][t]['real_edges_share'] for c in copying):.1%}"
-                          for t in (copying[0]["links"] if copying else {}))
-        ks = f"{statistics.mean(max(c['children_per_parent_ks'].values(), default=0) for c in copying):.3f}" if copying else ""
+                          for t in (copying[0]["links"] if copying else {}) if "real_edges_share" in copying[0]["links"][t])
+        ks = _mean_max(copying, lambda c: [e["degree_ks"] for e in c["relationships"].values()])
+        two_hop = _mean_max(copying, lambda c: [e.get(k) for e in c["relationships"].values()
+                                                for k in ("co_parents_ks", "grandchildren_ks")])
+        gap = _mean_max(copying, lambda c: [e["degree_correlation_gap"] for e in c["parents"].values()])
         rows = ", ".join(f"{t} {statistics.mean(c['rows'][t]['synthetic'] for c in copying):.1%} / "
                          f"{copying[0]['rows'][t]['real_halves']:.1%}"
                          for t in (copying[0]["rows"] if copying else {}) if copying[0]["rows"][t]["synthetic"] is not None)
+        twins = ", ".join(f"{t} {statistics.mean(c['twins'][t]['equal'] for c in copying):.1%} "
+                          f"({statistics.mean(c['twins'][t]['chance'] for c in copying):.1%})"
+                          for t in (copying[0].get("twins", {}) if copying else {})
+                          if copying[0]["twins"][t]["equal"] is not None)
         lines.append(
             f"| {dataset} | {described} "
             f"| {len({r['model'] for r in runs})} | {len(runs)} | {_mean_se([max(r['dda'].values()) for r in runs])} "
             f"| {per_table} | {_mean_se(dcr) if dcr else ''} | {f'{metric} {statistics.mean(utility):.4g}' if utility else ''} "
-            f"| {edges} | {ks} | {rows} |")
+            f"| {edges} | {ks} | {two_hop} | {gap} | {rows} | {twins} |")
     return "\n".join(lines) + "\n"
 
 

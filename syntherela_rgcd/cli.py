@@ -263,7 +263,30 @@ def format_summary(summary: dict) -> str:
         lines.append(f"  {'table':<24} DCR score (0.5 or more = no sign of copying)")
         for table in sorted(dcr[0]):
             lines.append(f"  {table:<24} {mean(d[table]['score'] for d in dcr):.3f} ± {mean(d[table]['se'] for d in dcr):.3f}")
+    lines.extend(_copying_lines([s["copying"] for s in scores.values() if "copying" in s]))
     return "\n".join(lines)
+
+
+def _copying_lines(copying: list[dict]) -> list[str]:
+    """Copied rows against the real-halves baseline, real edges and graph hashes (first sample's
+    keys; figures averaged over samples)."""
+    if not copying:
+        return []
+    lines = [f"  {'table':<24} rows equal to a real row: synthetic / between real halves"
+             + (" / equal to their twin" if copying[0].get("twins") else "")]
+    for table, first in sorted(copying[0]["rows"].items()):
+        text = f"  {table:<24} {mean(c['rows'][table]['synthetic'] for c in copying):.1%} / {first['real_halves']:.1%}"
+        if table in copying[0].get("twins", {}) and copying[0]["twins"][table] is not None:
+            text += f" / {mean(c['twins'][table] for c in copying):.1%}"
+        lines.append(text)
+    for table in sorted(copying[0]["real_edges"]):
+        lines.append(f"  {table:<24} {mean(c['real_edges'][table] for c in copying):.1%} of rows link real pairs"
+                     + (f", WL hash {'equal to' if copying[0]['wl_hash_equal'][table] else 'unlike'} the real graph's"
+                        if table in copying[0]["wl_hash_equal"] else ""))
+    if copying[0].get("max_degree_ks") is not None:
+        lines.append(f"  largest degree KS over relationships: {mean(c['max_degree_ks'] for c in copying):.3f}"
+                     " (details: <sample>.copying.json)")
+    return lines
 
 
 def _utility_lines(utility: list[dict]) -> list[str]:

@@ -96,6 +96,7 @@ class Row:
     best: bool = False
     best_extra: dict[str, bool] = field(default_factory=dict)
     note: str = ""
+    copying: dict = field(default_factory=dict)  # local rows: mean copy figures (evaluation/copying.py)
 
     @property
     def direction(self) -> str:
@@ -293,8 +294,33 @@ def _per_table_rows(view: str, runs: Sequence[dict], score_key: str, value_key: 
             view, key, contributing, metric=metric, higher_is_better=higher_is_better, ideal=ideal,
             value=head.value, se=head.se, n=head.n, headline_table=worst,
             tables={t: {"value": s.value, "se": s.se, "n": s.n} for t, s in sorted(stats.items())},
+            copying=_copying(group),
         ))
     return rows
+
+
+def _copying(group: Sequence[dict]) -> dict:
+    """Mean over a group's samples of the copy figures its privacy scoring saved: per link
+    table the share of real edges, per table the rows equal to a real row (and the real halves'
+    share), the rows equal to their twin where the generator gave a correspondence."""
+    figures = [sample["copying"] for run in group for sample in _samples(run) if isinstance(sample.get("copying"), dict)]
+    if not figures:
+        return {}
+
+    def mean(values: list) -> float | None:
+        values = [v for v in values if _num(v) is not None]
+        return sum(values) / len(values) if values else None
+
+    tables = sorted({t for f in figures for t in f.get("rows", {})})
+    links = sorted({t for f in figures for t in f.get("real_edges", {})})
+    twins = sorted({t for f in figures for t in f.get("twins", {})})
+    return {
+        "samples": len(figures),
+        "real_edges": {t: mean([f["real_edges"].get(t) for f in figures if "real_edges" in f]) for t in links},
+        "rows": {t: {"synthetic": mean([f["rows"].get(t, {}).get("synthetic") for f in figures]),
+                     "real_halves": mean([f["rows"].get(t, {}).get("real_halves") for f in figures])} for t in tables},
+        "twins": {t: mean([f.get("twins", {}).get(t) for f in figures]) for t in twins},
+    }
 
 
 def _dda_rows(runs: Sequence[dict]) -> list[Row]:
@@ -483,6 +509,23 @@ def _per_table_text(row: Row) -> str:
     return text
 
 
+def _copying_text(row: Row) -> str:
+    """Real edges per link table; per table the rows equal to a real row where that exceeds the
+    real halves' share by over 5 points (more copying than chance), and rows equal to their twin."""
+    copying = row.copying
+    if not copying:
+        return ""
+    parts = [f"{t} {share:.1%} real edges" for t, share in copying.get("real_edges", {}).items() if share is not None]
+    for table, shares in copying.get("rows", {}).items():
+        if shares["synthetic"] is not None and shares["real_halves"] is not None \
+                and shares["synthetic"] > shares["real_halves"] + 0.05:
+            parts.append(f"{table} {shares['synthetic']:.0%} rows equal a real row (real halves "
+                         f"{shares['real_halves']:.0%})")
+    parts += [f"{t} {share:.0%} rows equal their twin" for t, share in copying.get("twins", {}).items()
+              if share is not None and share > 0.5]
+    return "; ".join(parts) or "no sign of copying"
+
+
 def _date(created: str | None) -> str:
     return str(created)[:10] if created else ""
 
@@ -524,19 +567,26 @@ def _legend(view: str, rows: Sequence[Row], results_dirs: Sequence[str]) -> list
                      "*~1*: printed as ~1 in the paper.")
         lines.append(f"- ⚠ *suspect*: a table below {SUSPECT_DDA:g} means the classifier was fooled by near-copies "
                      "of real rows (e.g. a copied network structure: every synthetic node has a real twin), not "
-                     "fidelity; such a row is not ranked. Copy figures: `benchmarks/resample.py` (`results/structure_*.md`).")
+                     "fidelity; such a row is not ranked.")
     elif view == "privacy":
         lines.insert(0, f"- DCR ↑: higher is better. {DCR_IDEAL:g}: synthetic rows are as far from the training "
                         "rows as unseen real rows are; lower: synthetic rows sit on training rows (memorisation); "
                         "above 0.5: farther than real rows (private, but possibly less faithful).")
         lines.append("- ¹ Headline DCR of a local run = its worst (lowest) table; every table's figure is in the "
-                     "last column.")
+                     "*per table* column.")
     else:
         lines.insert(0, "- AUC ↑: higher is better; RMSE ↓: lower is better. *real*: the same model trained on real "
                         "data; *naive*: a constant prediction. Model / feature selection ↑: rank correlation of "
                         "models / features ranked on synthetic vs real data (1 = same ranking).")
         lines.append("- Local real / naive scores come from this package's own split and models, so compare a local "
                      "synthetic score with the local real and naive scores on its row, not with the paper's.")
+    if view in ("dda", "privacy"):
+        lines.append("- ² Copy figures of local runs scored with `--metrics privacy` (mean over samples; "
+                     "`<sample>.copying.json` has every figure): per link table, the share of synthetic link rows "
+                     "whose parents' real counterparts are linked by a real row (a copied network: 100%); per table, "
+                     "rows equal to a real row on every non-key column, shown where that exceeds the share between "
+                     "two halves of the real data by over 5 points; rows equal to the real row they stand for, "
+                     "shown above 50%. *no sign of copying*: none of these. Empty: not scored with privacy.")
     if any(r.dataset == "imdb_MovieLens_v1_noratings" for r in rows):
         lines.append("- `imdb_MovieLens_v1_noratings` (IMDB without the ratings table) is a different dataset from "
                      "the paper's `imdb_MovieLens_v1`; their rows are not comparable.")
@@ -558,7 +608,8 @@ def _render_md(rows: Sequence[Row], view: str, results_dirs: Sequence[str]) -> s
     out = [f"## Leaderboard. {_TITLES[view]}", ""]
     if view in ("dda", "privacy"):
         name = "DDA ↓" if view == "dda" else "DCR ↑"
-        header = ["dataset", "method", "source", "profile", "seeds", "n", "date", f"{name} ¹", "per table"]
+        header = ["dataset", "method", "source", "profile", "seeds", "n", "date", f"{name} ¹", "per table",
+                  "copy figures ²"]
         body, previous = [], None
         for r in rows:
             published_row = r.source == "published"
@@ -566,7 +617,7 @@ def _render_md(rows: Sequence[Row], view: str, results_dirs: Sequence[str]) -> s
             body.append([
                 _md_cell(r.dataset if r.dataset != previous else ""), _md_cell(r.label), r.source,
                 _md_cell(r.profile or ""), str(r.seeds or ""), str(r.n or ""), _date(r.created),
-                _md_cell(value, r.best), _md_cell(_per_table_text(r)),
+                _md_cell(value, r.best), _md_cell(_per_table_text(r)), _md_cell(_copying_text(r)),
             ])
             previous = r.dataset
         out += _md_table(header, body) if body else [_NO_ROWS]
@@ -603,7 +654,7 @@ def _render_md(rows: Sequence[Row], view: str, results_dirs: Sequence[str]) -> s
 
 
 _CSV_COMMON = ["dataset", "task", "method", "label", "source", "profile", "seeds", "n", "created", "metric",
-               "direction", "value", "se", "best", "headline_table", "per_table", "note"]
+               "direction", "value", "se", "best", "headline_table", "per_table", "copy_figures", "note"]
 _CSV_UTILITY = ["reference", "real", "real_se", "naive", "naive_se", "model_selection", "model_selection_se",
                 "feature_selection", "feature_selection_se", "best_model_selection", "best_feature_selection"]
 
@@ -622,7 +673,7 @@ def _render_csv(rows: Sequence[Row], view: str) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
     for r in rows:
-        record = {**r.to_dict(), **r.extra, "per_table": _per_table_text(r),
+        record = {**r.to_dict(), **r.extra, "per_table": _per_table_text(r), "copy_figures": _copying_text(r),
                   "best_model_selection": r.best_extra.get("model_selection", False),
                   "best_feature_selection": r.best_extra.get("feature_selection", False)}
         writer.writerow([_csv_value(record.get(column)) for column in columns])

@@ -29,7 +29,12 @@ class Method(Protocol):
         """Learn from real tables described by SyntheRela metadata; returns ``self``."""
 
     def sample(self, seed: int | None = None, scale: float = 1.0) -> Tables:
-        """Generate a database; ``scale`` multiplies the size, ``seed`` makes it repeatable."""
+        """Generate a database; ``scale`` multiplies the size, ``seed`` makes it repeatable.
+
+        Optionally, a method that builds each synthetic row from a real one (RGCD's structure
+        sampler does) sets ``last_source_rows``: per table, the real row position each row of
+        the last sample stands for. The ``privacy`` metric then also measures copying through
+        that correspondence (:mod:`syntherela_rgcd.evaluation.copying`)."""
 
     def save(self, path: str | Path) -> None:
         """Write everything needed to sample again into the folder ``path``."""

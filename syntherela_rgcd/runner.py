@@ -32,7 +32,8 @@ from syntherela.utils import NpEncoder
 from . import __version__
 from .datasets import Tables, prepare_dataset, referential_problems
 from .errors import DataError, SyntheRelaError
-from .evaluation import DEFAULT_METRICS, evaluate_sample, parse_metrics
+from .evaluation import (DEFAULT_METRICS, evaluate_sample, load_source_rows, parse_metrics,
+                         save_source_rows)
 from .plugins import Registry, build_registry
 
 logger = logging.getLogger(__name__)
@@ -139,9 +140,11 @@ def run(options: RunOptions, registry: Registry | None = None) -> RunResult:
             generated = check_generated(generated, data.tables, data.metadata, spec.name)
             sample_dir = staging / "synthetic" / sample_id
             write_tables(generated, sample_dir, data.metadata)
+            source_rows = getattr(method, "last_source_rows", None)
+            save_source_rows(source_rows, staging / "results", sample_id)
             if metrics:
                 sample_summaries[sample_id] = evaluate_sample(
-                    data, sample_dir, metrics, spec.name, run_id, sample_id, staging / "results"
+                    data, sample_dir, metrics, spec.name, run_id, sample_id, staging / "results", source_rows
                 )
         summary = {
             "dataset": data.name,
@@ -220,7 +223,8 @@ def evaluate(
         destination = out / "results" / data.name / method / rid
         staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
         try:
-            scores = {s.name: evaluate_sample(data, s, names, method, rid, s.name, staging) for s in samples}
+            scores = {s.name: evaluate_sample(data, s, names, method, rid, s.name, staging,
+                                              load_source_rows(destination, s.name)) for s in samples}
             summary_file = destination / "summary.json"
             summary = json.loads(summary_file.read_text()) if summary_file.is_file() else {
                 "dataset": data.name, "method": method, "run_id": rid, "samples": len(samples),

@@ -286,9 +286,26 @@ def test_plot(cli_invoke, results, tmp_path):
 
 def test_a_table_below_045_is_flagged_as_a_copy_and_not_ranked(tmp_path):
     """CORA with its real citation graph kept scores paper 0.43: near-copies, not a win."""
-    write_summary(tmp_path, dataset="CORA_v1", samples=[dda(paper=0.43)])
+    copying = {"rows": {"paper": {"synthetic": 1.0, "real_halves": 1.0},
+                        "content": {"synthetic": 1.0, "real_halves": 0.6}},
+               "real_edges": {"cites": 1.0}, "wl_hash_equal": {"cites": True}, "twins": {"paper": 0.9},
+               "max_degree_ks": 0.0}
+    write_summary(tmp_path, dataset="CORA_v1", samples=[{**dda(paper=0.43), "copying": copying}])
     rows = build_leaderboard(collect_runs([tmp_path]), "dda")
     cora = {r.label: r for r in rows if r.dataset == "CORA_v1"}
     assert not cora["RGCD, here"].best and cora["RGCD (paper)"].best
     text = render(rows, "md", "dda", [str(tmp_path)])
     assert "⚠ suspect: paper below 0.45" in text
+    line = next(line for line in text.splitlines() if "RGCD, here" in line)
+    assert "cites 100.0% real edges; content 100% rows equal a real row (real halves 60%); paper 90% rows equal " \
+           "their twin" in line, "the copy figures stand beside the flag; paper's 100% is the real halves' too"
+    assert "copy_figures" in render(rows, "csv", "dda").splitlines()[0]
+
+
+def test_copy_figures_say_when_there_is_no_sign_of_copying(tmp_path):
+    copying = {"rows": {"stores": {"synthetic": 0.0, "real_halves": 0.0}}, "real_edges": {}, "wl_hash_equal": {},
+               "twins": {}, "max_degree_ks": 0.02}
+    write_summary(tmp_path, samples=[{**dda(stores=0.6), "copying": copying}])
+    [row] = [r for r in build_leaderboard(collect_runs([tmp_path]), "dda") if r.source == "here"]
+    assert row.copying["rows"]["stores"]["synthetic"] == 0.0
+    assert "no sign of copying" in render([row], "md", "dda")

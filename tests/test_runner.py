@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -95,6 +96,26 @@ def test_successful_run(scripted, demo_data_dir, tmp_path):
     assert result.summary["scores"]["sample1"]["cardinality"] == {"customers_purchases": 0.0, "stores_purchases": 0.0}
     assert result.summary["config"]["dataset"] == "demo" and result.summary["config"]["seed"] == 0
     assert sorted(p.name for p in out.iterdir()) == ["models", "results", "synthetic"]
+
+
+def test_a_generators_row_correspondence_is_kept_and_measured(scripted, demo_data_dir, tmp_path):
+    """A method that says which real row each row stands for (``last_source_rows``) gets it
+    saved beside its scores and the twin figures computed through it."""
+    method, registry = scripted
+
+    def sample(self, seed=None, scale=1.0):
+        tables = Scripted.sample(self, seed, scale)
+        self.last_source_rows = {name: np.arange(len(table)) for name, table in tables.items()}
+        return tables
+
+    method.sample = sample
+    out = tmp_path / "out"
+    result = run(_options(demo_data_dir, out, metrics="privacy"), registry=registry)
+    assert (result.results_dir / "sample1.source_rows.npz").is_file()
+    twins = result.summary["scores"]["sample1"]["copying"]["twins"]
+    assert twins and all(share == 1.0 for share in twins.values()), twins
+    [again] = evaluate("scripted", "demo", data_dir=demo_data_dir, output_dir=out, metrics="privacy")
+    assert again.summary["scores"]["sample1"]["copying"]["twins"] == twins, "evaluate reads the saved correspondence"
 
 
 def test_run_id_names_profile_and_seed():
@@ -293,3 +314,8 @@ def test_run_scores_dda_utility_and_privacy_end_to_end(installed_plugins, cli_in
                                                    "svr", "mlp"}
     assert set(json.loads((results / "sample1.privacy.json").read_text())) == {"store", "historical"}
     assert sorted(p.suffix for p in (results / "sample1.dcr").iterdir()) == [".png", ".png"]
+    copy_line = next(i for i, line in enumerate(lines) if "rows equal to a real row" in line)
+    assert lines[copy_line + 1].split()[:2] == ["historical", "100.0%"], "the copycat's rows are the real ones"
+    assert scores["copying"]["rows"]["store"]["synthetic"] == 1.0
+    copying = json.loads((results / "sample1.copying.json").read_text())
+    assert copying["relationships"]["store_historical_Store"]["degree_ks"] == 0.0 and "twins" not in copying

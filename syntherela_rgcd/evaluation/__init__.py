@@ -8,7 +8,9 @@ would (so what is scored is what was written) and runs the selected metrics:
 * ``utility``: train on synthetic, test on real, for the tasks the dataset registers
   (``DatasetSpec.utility_tasks``), saved as ``<sample>.utility.json``;
 * ``privacy``: the DCR score per modelled table, saved as ``<sample>.privacy.json`` with one
-  histogram per table in ``<sample>.dcr/``.
+  histogram per table in ``<sample>.dcr/``; and the copy figures (copied rows, real edges,
+  graph invariants, degree and 2-hop statistics: :mod:`.copying`) in ``<sample>.copying.json``,
+  through the generator's row correspondence (``<sample>.source_rows.npz``) where it left one.
 
 The headline figures of all of them go into the compact summary the runner keeps.
 """
@@ -19,7 +21,10 @@ import json
 import logging
 from pathlib import Path
 
+import numpy as np
+
 from ..errors import UnknownNameError
+from .copying import copy_figures, headline
 from .fidelity import FIDELITY_METRICS, run_report, summarise
 
 logger = logging.getLogger(__name__)
@@ -28,7 +33,8 @@ DEFAULT_METRICS = ("dda", "cardinality")
 KNOWN_METRICS: dict[str, str] = {
     **{name: metric.summary for name, metric in FIDELITY_METRICS.items()},
     "utility": "train on synthetic, test on real: score, model and feature selection (per dataset task)",
-    "privacy": "distance to closest record: P(holdout row closer than synthetic row), 0.5 or more is good",
+    "privacy": "distance to closest record (0.5 or more is good) and copy figures: rows equal to real rows, "
+               "real edges, graph invariants",
 }
 
 #: Evaluation randomness (DDA folds, bootstrap, DCR splits) is fixed, independent of the
@@ -47,8 +53,9 @@ def parse_metrics(metrics: str | list[str] | tuple[str, ...]) -> list[str]:
 
 
 def evaluate_sample(data, sample_dir: Path, metrics: list[str], method: str, run_id: str, sample_id: str,
-                    results_dir: Path) -> dict:
-    """Score one sample folder; writes the detail files into ``results_dir`` and returns the summary."""
+                    results_dir: Path, source_rows: dict | None = None) -> dict:
+    """Score one sample folder; writes the detail files into ``results_dir`` and returns the
+    summary. ``source_rows``: the generator's row correspondence, if it has one."""
     from ..datasets import load_synthetic
 
     synthetic = load_synthetic(Path(sample_dir), data)
@@ -74,7 +81,28 @@ def evaluate_sample(data, sample_dir: Path, metrics: list[str], method: str, run
                                plot_dir=results_dir / f"{sample_id}.dcr")
         _write_json(results_dir / f"{sample_id}.privacy.json", dcr)
         summary["dcr"] = {table: {"score": f["score"], "se": f["se"]} for table, f in dcr.items()}
+        logger.info("privacy: copied rows and edges, structure statistics")
+        copying = copy_figures(data.tables, synthetic, data.metadata, source_rows, seed=EVALUATION_SEED)
+        _write_json(results_dir / f"{sample_id}.copying.json", copying)
+        summary["copying"] = headline(copying)
     return summary
+
+
+def save_source_rows(source_rows: dict | None, results_dir: Path, sample_id: str) -> None:
+    """Keep a generator's row correspondence beside the sample's scores, so that ``evaluate``
+    measures copying through it later as ``run`` does now."""
+    if source_rows is None:
+        return
+    results_dir.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(results_dir / f"{sample_id}.source_rows.npz", **{t: np.asarray(v) for t, v in source_rows.items()})
+
+
+def load_source_rows(results_dir: Path, sample_id: str) -> dict | None:
+    path = Path(results_dir) / f"{sample_id}.source_rows.npz"
+    if not path.is_file():
+        return None
+    with np.load(path) as arrays:
+        return {t: arrays[t] for t in arrays.files}
 
 
 def _utility(data, synthetic: dict) -> dict | None:

@@ -21,7 +21,7 @@ from .gnn import GNNConfig
 from .vae import VAEConfig
 
 SECTIONS = {"vae": VAEConfig, "gnn": GNNConfig, "diffusion": DiffusionConfig}
-TOP_LEVEL = {"positions", "datetime_offsets", "sibling_order", "sibling_values", "sibling_noise", "joint_denoising", "profile", "seed", "device", "fit_budget", "fit_steps", "fit_vae_share", "fit_parent_weight", "budget_flow", "structure"}
+TOP_LEVEL = {"positions", "datetime_offsets", "sibling_order", "sibling_values", "sibling_noise", "joint_denoising", "profile", "seed", "device", "fit_budget", "fit_steps", "fit_vae_share", "fit_parent_weight", "budget_flow", "structure", "degree_twin_correlation"}
 
 
 def _config_file(name: str):
@@ -67,7 +67,8 @@ def resolve_config(
     profile = profile or user.get("profile") or default["default_profile"]
     if profile not in default["profiles"]:
         raise UnknownNameError(f"unknown profile {profile!r} (known: {', '.join(sorted(default['profiles']))})")
-    config: dict = {"profile": profile, "positions": dict(default.get("positions", {}))}
+    config: dict = {"profile": profile, "positions": dict(default.get("positions", {})),
+                    "degree_twin_correlation": default["degree_twin_correlation"]}
     config = deep_merge(config, default["profiles"][profile])
     for dataset_config in _dataset_configs(dataset):
         dataset_profiles = dataset_config.pop("profiles", {})

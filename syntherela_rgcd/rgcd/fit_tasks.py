@@ -9,7 +9,7 @@ wherever it ran. The task functions are module-level so that they pickle by refe
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
@@ -50,16 +50,64 @@ class VAEResult:
     latents: torch.Tensor  # the table's rows encoded by the trained VAE (the diffusion model's data)
 
 
+#: A categorical column with at most this many categories must come back from the VAE ...
+FEW_CATEGORIES = 32
+#: ... with at least this accuracy on the training rows, or the VAE is trained again at a
+#: tenth of the learning rate.
+MIN_RECONSTRUCTION = 0.9
+#: Rows the reconstruction check decodes (evenly spaced; all of a smaller table).
+CHECK_ROWS = 20_000
+
+
 def train_table_vae(job: VAEJob) -> VAEResult:
-    """Train one table's VAE from the seed and encode its rows."""
-    seed_everything(job.seed)  # initial weights are part of "same seed, same data"
-    vae = job.config.build(job.n_num, job.cardinalities)
-    logger.info("%s: training VAE on %d rows x %d model columns (budget %s)", job.table, len(job.x_num),
-                job.n_num + len(job.cardinalities), describe_budget(job.config))
-    history = train_vae(vae, job.x_num, job.x_cat, job.config, job.device, job.seed, job.progress)
+    """Train one table's VAE from the seed and encode its rows.
+
+    Why the retry: at the learning rate the cpu configs give CORA (0.01, which a 1,433-word
+    column needs), the paper table's VAE, 1,152 steps in the budget, collapses for 2 of 5
+    seeds onto 2 of the 7 classes (accuracy 0.456; lr 0.001 reconstructs all 7 for every seed,
+    ``benchmarks/vae_learning_rate.py``), and seed 1's paper DDA is 0.74 against 0.45-0.53.
+    A VAE that cannot give back a column of few categories has failed, whatever its loss says;
+    training again, from the same seed at a tenth of the rate, keeps the same-seed-same-model
+    rule and costs one more VAE fit only where it is needed.
+    """
+    vae, history = _fit_vae(job, job.config)
+    accuracy = few_category_accuracy(vae, job.x_num, job.x_cat, job.cardinalities)
+    if accuracy < MIN_RECONSTRUCTION:
+        slower = replace(job.config, lr=job.config.lr / 10)
+        logger.warning("%s: the VAE reconstructs a column of at most %d categories with accuracy %.3f; training "
+                       "it again at lr %g", job.table, FEW_CATEGORIES, accuracy, slower.lr)
+        retry, retry_history = _fit_vae(job, slower)
+        retry_accuracy = few_category_accuracy(retry, job.x_num, job.x_cat, job.cardinalities)
+        retried = {"lr": slower.lr, "accuracy_before": accuracy, "accuracy_after": retry_accuracy,
+                   "steps_before": history["steps"]}
+        if retry_accuracy > accuracy:
+            vae, history = retry, retry_history
+        history = {**history, "steps": retried["steps_before"] + retry_history["steps"], "retried": retried}
     with torch.no_grad():
         latents = vae.cpu().encode(job.x_num, job.x_cat).float()
     return VAEResult(vae, history, latents)
+
+
+def _fit_vae(job: VAEJob, config: VAEConfig) -> tuple[VAE, dict]:
+    seed_everything(job.seed)  # initial weights are part of "same seed, same data"
+    vae = config.build(job.n_num, job.cardinalities)
+    logger.info("%s: training VAE on %d rows x %d model columns (budget %s, lr %g)", job.table, len(job.x_num),
+                job.n_num + len(job.cardinalities), describe_budget(config), config.lr)
+    history = train_vae(vae, job.x_num, job.x_cat, config, job.device, job.seed, job.progress)
+    return vae, history
+
+
+def few_category_accuracy(vae: VAE, x_num: np.ndarray, x_cat: np.ndarray, cardinalities: list[int]) -> float:
+    """The lowest reconstruction accuracy over the categorical columns with at most
+    :data:`FEW_CATEGORIES` categories (1.0 where there are none)."""
+    columns = [j for j, n in enumerate(cardinalities) if n <= FEW_CATEGORIES]
+    if not columns or len(x_cat) == 0:
+        return 1.0
+    rows = np.unique(np.linspace(0, len(x_cat) - 1, min(len(x_cat), CHECK_ROWS)).astype(np.int64))
+    with torch.no_grad():
+        _, decoded = vae.cpu().decode(vae.cpu().encode(x_num[rows], x_cat[rows]))
+    decoded = np.asarray(decoded)
+    return float(min((decoded[:, j] == x_cat[rows, j]).mean() for j in columns))
 
 
 @dataclass

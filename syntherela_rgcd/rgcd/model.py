@@ -395,7 +395,8 @@ class RGCD:
         if self.structure is None:
             raise SyntheRelaError("rgcd: sample() called before fit()")
         seed = self.config["seed"] if seed is None else int(seed)
-        return self.structure.sample(scale=scale, seed=seed, mode=self.config.get("structure", "copy"))
+        return self.structure.sample(scale=scale, seed=seed, mode=self.config.get("structure", "copy"),
+                                     twin_correlation=float(self.config.get("degree_twin_correlation", 1.0)))
 
     def sample(self, seed: int | None = None, scale: float = 1.0,
                structure: SampledStructure | None = None) -> dict[str, pd.DataFrame]:
@@ -403,6 +404,7 @@ class RGCD:
         with the same seed and scale), then attributes table by table in FK order."""
         if structure is None:
             structure = self.sample_structure(seed, scale)
+        self.last_source_rows = structure.source_rows  # for the copy figures (evaluation/copying.py)
         seed = self.config["seed"] if seed is None else int(seed)
         positions = {t: self.positions[t][structure.source_rows[t]] for t in self.positions}
         sibling_order = {t: self.sibling_order[t][structure.source_rows[t]] for t in self.sibling_order}

@@ -123,12 +123,14 @@ class StructureSampler:
 
     # ----------------------------------------------------------------- sampling
 
-    def sample(self, scale: float = 1.0, seed: int = 0, mode: str = "copy") -> SampledStructure:
+    def sample(self, scale: float = 1.0, seed: int = 0, mode: str = "copy",
+               twin_correlation: float = 1.0) -> SampledStructure:
         """Draw round(scale · n_components) components (at least one) uniformly with replacement.
 
         With ``mode="copy"`` a network's real structure is returned with fresh keys, whatever
         ``scale``; ``auto`` generates a network's graph instead and ``generate`` any graph
-        (see :data:`MODES`).
+        (see :data:`MODES`), its degrees correlated ``twin_correlation`` with the real rows'
+        the new rows stand for (:mod:`.structure_generation`).
         """
         if not self.tables:
             raise RuntimeError("StructureSampler.sample called before fit")
@@ -139,7 +141,7 @@ class StructureSampler:
                         100 * self.largest_share)
             sizes = {t: len(lab) for t, lab in self.labels.items()}
             source, new_parent = generate_structure(self.tables, sizes, self.relationships, self.parent_rows,
-                                                    scale, seed)
+                                                    scale, seed, twin_correlation)
         elif self.is_network:
             logger.info(
                 "structure: largest component holds %.0f%% of rows (a network), keeping the original structure",

@@ -3,21 +3,53 @@
 import numpy as np
 import pandas as pd
 
-from syntherela_rgcd.evaluation.copying import row_copy_share, structure_copy_figures
+from syntherela_rgcd.evaluation.copying import copy_figures, headline, row_copy_share
 from syntherela_rgcd.rgcd.structure import StructureSampler
 
-from test_structure import citation_network
+from test_structure import bank, citation_network
+
+
+def _synthetic(tables: dict, out) -> dict:
+    """The sampled keys with each row's attributes taken from the real row it stands for."""
+    frames = {}
+    for table, keys in out.keys.items():
+        attributes = tables[table].drop(columns=[c for c in keys.columns if c in tables[table]])
+        frames[table] = pd.concat([keys, attributes.iloc[out.source_rows[table]].reset_index(drop=True)], axis=1)
+    return frames
 
 
 def test_kept_network_is_a_copy_and_generated_one_is_not():
     tables, metadata = citation_network(n_papers=300)
     sampler = StructureSampler().fit(tables, metadata)
-    kept = structure_copy_figures(sampler, sampler.sample(1.0, seed=0, mode="copy"))["links"]["cites"]
-    assert kept["real_edges_share"] == 1.0 and kept["wl_hash_equal"]
-    assert kept["triangles_synthetic"] == kept["triangles_real"]
-    figures = structure_copy_figures(sampler, sampler.sample(1.0, seed=0, mode="auto"))
+    kept_sample = sampler.sample(1.0, seed=0, mode="copy")
+    kept = copy_figures(tables, _synthetic(tables, kept_sample), metadata, kept_sample.source_rows)
+    assert kept["links"]["cites"]["real_edges_share"] == 1.0 and kept["links"]["cites"]["wl_hash_equal"]
+    assert kept["links"]["cites"]["triangles_synthetic"] == kept["links"]["cites"]["triangles_real"]
+    assert kept["twins"]["paper"]["equal"] == 1.0 > kept["twins"]["paper"]["chance"]
+    generated_sample = sampler.sample(1.0, seed=0, mode="auto")
+    figures = copy_figures(tables, _synthetic(tables, generated_sample), metadata, generated_sample.source_rows)
     assert figures["links"]["cites"]["real_edges_share"] < 0.05 and not figures["links"]["cites"]["wl_hash_equal"]
-    assert max(figures["children_per_parent_ks"].values()) == 0.0, "degrees are kept exactly at scale 1"
+    assert max(e["degree_ks"] for e in figures["relationships"].values()) == 0.0, "degrees are exact at scale 1"
+    assert headline(figures)["real_edges"] == {"cites": figures["links"]["cites"]["real_edges_share"]}
+    without = copy_figures(tables, _synthetic(tables, generated_sample), metadata)
+    assert "real_edges_share" not in without["links"]["cites"] and "twins" not in without, \
+        "no correspondence, no figure that needs one"
+
+
+def test_structure_statistics_see_a_wrong_degree_shape_and_two_hops():
+    tables, metadata = bank()
+    sampler = StructureSampler().fit(tables, metadata)
+    sample = sampler.sample(1.0, seed=0, mode="copy")
+    same = copy_figures(tables, _synthetic(tables, sample), metadata)
+    assert all(e["degree_ks"] < 0.1 for e in same["relationships"].values()), "components drawn with replacement"
+    assert any("grandchildren_ks" in e for e in same["relationships"].values()), "bank has a three-level chain"
+    flattened = _synthetic(tables, sample)
+    for rel in metadata.relationships:  # every child under the first parent: a different shape
+        child, fk = rel["child_table_name"], rel["child_foreign_key"]
+        first = flattened[rel["parent_table_name"]][rel["parent_primary_key"]].iloc[0]
+        flattened[child][fk] = first
+    moved = copy_figures(tables, flattened, metadata)
+    assert all(e["degree_ks"] > 0.2 for e in moved["relationships"].values())
 
 
 def test_row_copy_share_against_the_real_halves_baseline():

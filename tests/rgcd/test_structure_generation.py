@@ -3,10 +3,12 @@
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.stats import spearmanr
 
 from syntherela_rgcd.errors import DataError
 from syntherela_rgcd.rgcd.structure import StructureSampler
 
+from rgcd_helpers import make_metadata
 from test_structure import assert_integrity, bank, citation_network, degrees
 
 
@@ -74,3 +76,61 @@ def test_unknown_structure_mode_is_named():
     tables, metadata = citation_network(n_papers=50)
     with pytest.raises(DataError, match="structure must be one of copy, auto, generate"):
         StructureSampler().fit(tables, metadata).sample(mode="rewire")
+
+
+def test_twin_correlation_keeps_degree_distributions_but_not_the_twins_degree_tuples():
+    tables, metadata = citation_network(n_papers=400)
+    sampler = StructureSampler().fit(tables, metadata)
+    real = {"paper": pd.DataFrame({"paper_id": np.arange(400)}),
+            "cites": pd.DataFrame({"cited": tables["cites"]["cited"] // 3, "citing": tables["cites"]["citing"] // 3})}
+    twins_kept = {}
+    for correlation in (1.0, 0.5):
+        out = sampler.sample(1.0, seed=0, mode="auto", twin_correlation=correlation)
+        assert_integrity(out.keys, metadata)
+        tuples_new, tuples_real = [], []
+        for fk in ("cited", "citing"):
+            new = degrees(out.keys, "paper", "cites", fk)
+            np.testing.assert_array_equal(np.sort(new), np.sort(degrees(real, "paper", "cites", fk)))
+            tuples_new.append(new)
+            tuples_real.append(degrees(real, "paper", "cites", fk)[out.source_rows["paper"]])
+        twins_kept[correlation] = np.mean((tuples_new[0] == tuples_real[0]) & (tuples_new[1] == tuples_real[1]))
+    assert twins_kept[1.0] == 1.0, "correlation 1: every new paper has its source paper's degrees"
+    assert twins_kept[0.5] < 0.8, f"{twins_kept[0.5]:.0%} of new papers still carry their twin's degrees"
+    with pytest.raises(DataError, match="degree_twin_correlation must lie in"):
+        sampler.sample(1.0, seed=0, mode="auto", twin_correlation=1.5)
+
+
+def _papers_with_words_and_notes(n: int = 600) -> tuple[dict, object]:
+    """A parent with two child tables whose counts go together (a paper's words and notes)."""
+    rng = np.random.default_rng(0)
+    activity = rng.lognormal(1.5, 0.8, n)
+    words, notes = rng.poisson(activity), rng.poisson(activity)
+    papers = pd.DataFrame({"pid": np.arange(n), "topic": rng.integers(0, 3, n)})
+    tables = {"paper": papers,
+              "word": pd.DataFrame({"wid": np.arange(words.sum()), "pid": np.repeat(np.arange(n), words)}),
+              "note": pd.DataFrame({"nid": np.arange(notes.sum()), "pid": np.repeat(np.arange(n), notes)})}
+    metadata = make_metadata({"paper": ("pid", {"pid": "id", "topic": "categorical"}),
+                              "word": ("wid", {"wid": "id", "pid": "id"}),
+                              "note": ("nid", {"nid": "id", "pid": "id"})},
+                             [("paper", "word", "pid"), ("paper", "note", "pid")])
+    return tables, metadata
+
+
+def test_donors_keep_the_joint_shape_of_a_parents_degrees_without_its_twins():
+    """Words and notes per paper correlate (Spearman about 0.7); with a lower twin correlation a
+    new paper no longer has its source paper's pair of counts, yet the pairs correlate as much."""
+    tables, metadata = _papers_with_words_and_notes()
+    sampler = StructureSampler().fit(tables, metadata)
+    real_words, real_notes = (np.bincount(tables[t]["pid"], minlength=600) for t in ("word", "note"))
+    real_rho = spearmanr(real_words, real_notes).statistic
+    assert real_rho > 0.5
+    for correlation in (0.8, 0.0):
+        out = sampler.sample(1.0, seed=0, mode="generate", twin_correlation=correlation)
+        assert_integrity(out.keys, metadata)
+        words, notes = (degrees(out.keys, "paper", t, "pid") for t in ("word", "note"))
+        np.testing.assert_array_equal(np.sort(words), np.sort(real_words))
+        np.testing.assert_array_equal(np.sort(notes), np.sort(real_notes))
+        assert abs(spearmanr(words, notes).statistic - real_rho) < 0.1, correlation
+        source = out.source_rows["paper"]
+        twins = np.mean((words == real_words[source]) & (notes == real_notes[source]))
+        assert twins < 0.5, f"twin correlation {correlation}: {twins:.0%} of papers keep their source's counts"
