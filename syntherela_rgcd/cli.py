@@ -264,6 +264,9 @@ def format_summary(summary: dict) -> str:
         for table in sorted(dcr[0]):
             lines.append(f"  {table:<24} {mean(d[table]['score'] for d in dcr):.3f} ± {mean(d[table]['se'] for d in dcr):.3f}")
     lines.extend(_copying_lines([s["copying"] for s in scores.values() if "copying" in s]))
+    if summary.get("profile") == "smoke":
+        lines.append("  smoke profile: a few hundred optimiser steps, to check that the pipeline runs on this schema; "
+                     "its scores say nothing about the method (use --profile cpu)")
     return "\n".join(lines)
 
 

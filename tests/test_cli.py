@@ -382,3 +382,12 @@ def test_console_runs_third_party_method_quietly(run_subprocess, plugin_site, tm
     assert "Traceback" not in process.stderr
     assert (out / "synthetic" / "demo" / "copycat" / "default-seed0" / "sample1" / "purchases.csv").is_file()
     assert (out / "results" / "demo" / "copycat" / "default-seed0" / "sample1.json").is_file()
+
+
+def test_a_smoke_run_says_its_scores_mean_nothing():
+    from syntherela_rgcd.cli import format_summary
+
+    summary = {"dataset": "demo", "method": "rgcd", "run_id": "smoke-seed0", "profile": "smoke",
+               "scores": {"sample1": {"dda": {"customers": {"accuracy": 0.9, "se": 0.01}}}}}
+    assert "its scores say nothing about the method" in format_summary(summary)
+    assert "say nothing" not in format_summary({**summary, "profile": "cpu", "run_id": "cpu-seed0"})

@@ -529,7 +529,7 @@ class LatentDiffusion(nn.Module):
         self.train()
         for epoch in range(cfg.epochs):
             total, seen = 0.0, 0
-            for idx in minibatches(n, cfg.batch_size, batch_generator, cfg.min_steps_per_epoch):
+            for idx in minibatches(n, cfg.batch_size, batch_generator, cfg.min_steps_per_epoch, cfg.max_steps_per_epoch):
                 idx = idx.to(device)
                 h_batch = h_train[idx] if h_train is not None else None
                 z_batch = z_train[idx]

@@ -400,26 +400,32 @@ class _DatetimeOffsetCodec(_PartsCodec):
 
     @staticmethod
     def _output_dtype(series: pd.Series) -> str:
-        return "timedelta64[ns]"
+        return "timedelta64[s]"
 
     def _join(self, values: np.ndarray, missing: np.ndarray) -> pd.Series:
         """Offsets as a timedelta Series (NaT where missing); :meth:`restore` makes them dates."""
         parts = dict(zip(self.part_names, np.rint(values).T))
         seconds = parts["days"] * 86400 + sum(parts.get(p, 0.0) * f for p, f in (("hour", 3600), ("minute", 60), ("second", 1)))
-        offsets = pd.to_timedelta(np.where(missing, np.nan, seconds), unit="s")
+        offsets = np.full(len(values), np.timedelta64("NaT"), dtype="timedelta64[s]")
+        present = ~missing & np.isfinite(seconds)
+        offsets[present] = seconds[present].astype(np.int64)
         return pd.Series(offsets, name=self.name)
 
     def restore(self, offsets: pd.Series, anchor: pd.Series) -> pd.Series:
         """Decoded offsets plus the decoded anchor's date, within the real first and last value."""
-        stamps = _as_datetime(anchor).dt.normalize() + offsets.to_numpy()
+        stamps = _as_datetime(anchor).dt.normalize().dt.as_unit("s") + offsets.to_numpy()
         if self.bounds is not None:
             stamps = stamps.clip(pd.Timestamp(self.bounds[0]), pd.Timestamp(self.bounds[1]))
         return pd.Series(stamps.to_numpy(), name=self.name).astype(self.dtype)
 
 
 def datetime_offsets(series: pd.Series, anchor: pd.Series) -> pd.Series:
-    """``series`` minus the date (midnight) of ``anchor``, row by row, as timedeltas."""
-    return (_as_datetime(series) - _as_datetime(anchor).dt.normalize()).reset_index(drop=True)
+    """``series`` minus the date (midnight) of ``anchor``, row by row, as timedeltas.
+
+    In seconds, not pandas' default nanoseconds: a nanosecond timedelta overflows past 292
+    years, and de-identified clinical data shifted into 1844-2202 has wider gaps than that."""
+    later, earlier = _as_datetime(series).dt.as_unit("s"), _as_datetime(anchor).dt.normalize().dt.as_unit("s")
+    return (later - earlier).reset_index(drop=True)
 
 
 def choose_datetime_anchors(df: pd.DataFrame, datetime_columns: list[str]) -> dict[str, str]:

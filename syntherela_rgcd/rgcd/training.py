@@ -50,18 +50,23 @@ def seed_everything(seed: int) -> None:
 
 
 def minibatches(
-    n: int, batch_size: int, generator: torch.Generator | None, min_batches: int = 1
+    n: int, batch_size: int, generator: torch.Generator | None, min_batches: int = 1,
+    max_batches: int | None = None,
 ) -> Iterator[torch.Tensor]:
     """Index batches over ``n`` rows, shuffled with ``generator`` (in order when it is None).
 
     One epoch is one pass over the rows, or more passes when that gives fewer than
     ``min_batches`` batches: a 45-row table would otherwise get one optimiser step per
-    epoch, and epoch-based patience would stop it long before it has learnt anything.
+    epoch, and epoch-based patience would stop it long before it has learnt anything. With
+    ``max_batches`` an epoch ends after that many batches (a random part of a big table), so
+    that a step budget, checked between epochs, bounds the work whatever the table's size.
     """
     produced = 0
     while True:
         order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
         for start in range(0, n, batch_size):
+            if max_batches is not None and produced >= max_batches:
+                return
             yield order[start : start + batch_size]
             produced += 1
         if produced >= min_batches or n == 0:
@@ -75,7 +80,8 @@ class MinibatchTrainingConfig:
     ``min_steps_per_epoch`` lets small tables pass over their rows several times per epoch
     (see :func:`minibatches`); ``early_stop_patience`` counts epochs without improvement;
     ``max_steps`` caps the optimiser steps (checked after each epoch, so a deterministic
-    limit); ``time_budget`` is wall-clock seconds.
+    limit); ``max_steps_per_epoch`` ends an epoch early on a big table (the ``smoke`` profile:
+    its cost must not grow with the data); ``time_budget`` is wall-clock seconds.
     """
 
     epochs: int = 4000
@@ -85,6 +91,7 @@ class MinibatchTrainingConfig:
     time_budget: float | None = None
     max_steps: int | None = None
     min_steps_per_epoch: int = 1
+    max_steps_per_epoch: int | None = None
 
     def planned_epochs(self, n: int) -> int:
         """Epochs this component can run on ``n`` rows: ``epochs``, or fewer when the step
@@ -93,6 +100,8 @@ class MinibatchTrainingConfig:
             return self.epochs
         per_pass = math.ceil(n / self.batch_size)
         per_epoch = per_pass * math.ceil(self.min_steps_per_epoch / per_pass)
+        if self.max_steps_per_epoch is not None:
+            per_epoch = min(per_epoch, self.max_steps_per_epoch)
         return max(1, min(self.epochs, math.ceil(self.max_steps / per_epoch)))
 
     @classmethod

@@ -221,7 +221,7 @@ def train_vae(
     for epoch in range(config.epochs):
         vae.train()
         recon_sum, seen = 0.0, 0
-        for idx in minibatches(len(num), config.batch_size, generator, config.min_steps_per_epoch):
+        for idx in minibatches(len(num), config.batch_size, generator, config.min_steps_per_epoch, config.max_steps_per_epoch):
             recon_num, cat_logits, mu, logvar = vae(num[idx], cat[idx])
             recon = reconstruction_loss(recon_num, cat_logits, num[idx], cat[idx])
             loss = recon + beta * kl_divergence(mu, logvar)

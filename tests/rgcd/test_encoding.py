@@ -220,6 +220,21 @@ def test_datetime_offsets_keep_a_rows_dates_in_order() -> None:
     pd.testing.assert_frame_equal(parts, df)  # without offsets: independent parts, same round trip
 
 
+def test_datetime_offsets_wider_than_292_years() -> None:
+    """De-identified clinical dates shifted into 1844-2202: an admission and a discharge more
+    than 292 years apart overflowed nanosecond offsets (a crash in fit); seconds do not."""
+    rng = np.random.default_rng(0)
+    admit = pd.Series(pd.Timestamp("1844-01-01") + pd.to_timedelta(rng.integers(0, 50 * 365, 200), unit="D"))
+    discharge = pd.Series(pd.Timestamp("2202-01-01") - pd.to_timedelta(rng.integers(0, 50 * 365, 200), unit="D"))
+    df = pd.DataFrame({"admit": admit, "discharge": discharge + pd.to_timedelta(rng.integers(0, 86400, 200), unit="s")})
+    encoder = TableEncoder(datetime_offsets=True).fit(df, {c: {"sdtype": "datetime"} for c in df.columns})
+    assert {codec.kind for codec in encoder.codecs} == {"datetime", "datetime_offset"}
+    pd.testing.assert_frame_equal(encoder.inverse_transform(*encoder.transform(df)), df)
+    noise = np.random.default_rng(1).normal(scale=3.0, size=encoder.transform(df)[0].shape).astype(np.float32)
+    out = encoder.inverse_transform(noise, encoder.transform(df)[1])
+    assert out["discharge"].between(df["discharge"].min(), df["discharge"].max()).all()
+
+
 def test_datetime_anchor_choice() -> None:
     df = pd.DataFrame({
         "sparse": pd.to_datetime(["2020-01-01", None, None, None]),

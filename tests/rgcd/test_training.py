@@ -25,6 +25,15 @@ def test_minibatches_are_deterministic_per_seed():
     assert first == second
 
 
+def test_an_epoch_can_be_capped_to_a_few_batches_of_a_big_table():
+    """The smoke profile's epochs: at most ``max_batches`` batches, a random part of the rows."""
+    batches = list(minibatches(100_000, 256, make_generator(0), max_batches=10))
+    assert len(batches) == 10 and all(len(b) == 256 for b in batches)
+    assert len(list(minibatches(1000, 256, make_generator(0), max_batches=10))) == 4, "a small table: one pass"
+    config = MinibatchTrainingConfig(batch_size=256, max_steps=600, max_steps_per_epoch=10)
+    assert config.planned_epochs(100_000) == 60
+
+
 def test_early_stopping_keeps_and_restores_the_best_weights():
     module = torch.nn.Linear(1, 1)
     stopping = EarlyStopping(patience=2)
