@@ -1,10 +1,12 @@
 """Dataset catalogue, data-dir resolution and validated loading in SyntheRela's layout.
 
 The layout is SyntheRela's: ``<data_dir>/original/<dataset>/metadata.json`` plus one
-``<table>.csv`` per table. Loading goes through ``syntherela.data.load_tables`` and
-``remove_sdv_columns`` exactly as SyntheRela's ``Benchmark`` does, so a score computed
-here means the same as one computed there; before that, every file and key is checked so
-that a broken dataset fails with one line naming the culprit rather than a pandas traceback.
+``<table>.csv`` per table. Loading reads the files as ``syntherela.data.load_tables`` does,
+minus its traps (string keys such as ``NA`` read as missing, booleans with missing values,
+datetime errors that name no column: :mod:`.loading`; the same frames on every benchmark
+dataset), then runs ``remove_sdv_columns`` as SyntheRela's ``Benchmark`` does, so a score
+computed here means the same as one computed there; before that, every file and key is
+checked so that a broken dataset fails with one line naming the culprit, not a traceback.
 
 This module is also the ``core`` plugin: it registers the catalogue through the
 ``syntherela_datasets`` hook like any third-party dataset package would.
@@ -27,6 +29,7 @@ import platformdirs
 from syntherela.metadata import Metadata
 
 from .errors import DataError
+from .loading import read_tables
 from .plugins import hookimpl
 from .utility_tasks import AIRBNB_TASKS, ROSSMANN_TASKS, WALMART_TASKS
 
@@ -192,12 +195,7 @@ def load_dataset(path: Path, dataset: str) -> tuple[Tables, Metadata]:
     """Load a dataset folder the way SyntheRela does, after checking files and keys."""
     metadata = load_metadata(path, dataset)
     check_files(path, metadata, dataset)
-    try:
-        from syntherela.data import load_tables
-
-        tables = load_tables(path, metadata)
-    except Exception as exc:
-        raise DataError(f"dataset {dataset!r}: could not read the CSV files: {_first_line(exc)}") from None
+    tables = read_tables(path, metadata, dataset)
     problems = referential_problems(tables, metadata)
     if problems:
         raise DataError(f"dataset {dataset!r}: {problems[0]}")
@@ -288,17 +286,12 @@ def prepare_dataset(name: str, data_dir: str | os.PathLike | None, registry: "Re
 
 
 def load_synthetic(folder: Path, data: PreparedDataset) -> Tables:
-    """Read a synthetic sample exactly as SyntheRela's Benchmark does, checking it first."""
-    from syntherela.data import load_tables
-
+    """Read a synthetic sample as the real data is read (:mod:`.loading`), checking it first."""
     missing = [t for t in data.metadata.get_tables() if not (folder / f"{t}.csv").is_file()]
     if missing:
         raise DataError(f"synthetic sample {folder} has no CSV for table(s) {', '.join(missing)}")
     metadata = Metadata.load_from_json(data.path / "metadata.json")
-    try:
-        tables = load_tables(folder, metadata)
-    except Exception as exc:
-        raise DataError(f"synthetic sample {folder}: could not read CSVs: {str(exc).splitlines()[0]}") from None
+    tables = read_tables(folder, metadata, f"{data.name} (synthetic {folder.name})")
     problems = referential_problems(tables, data.metadata)
     if problems:
         raise DataError(f"synthetic sample {folder}: {problems[0]}")
