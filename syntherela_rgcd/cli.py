@@ -118,8 +118,17 @@ def list_command(what: str, data_dir: str | None) -> None:
               help="Processes for --executor process, CPUs for a local Ray (default: every core).")
 @click.option("--ray-address", default=None,
               help="Ray cluster to join with --executor ray (e.g. auto or ray://host:10001); default: a local Ray.")
+@click.option("--db", default=None,
+              help="Read the real data from a database (SQLAlchemy URL, e.g. sqlite:///shop.db): tables, keys and "
+                   "foreign keys from its schema, copied into <data-dir>/original/<dataset>/ first.")
+@click.option("--db-metadata", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="metadata.json overriding the sdtypes and keys inferred from --db's schema.")
+@click.option("--output-db", default=None,
+              help="Also write the first synthetic sample into this (empty) database, with the source's tables, "
+                   "keys and constraints (needs --db).")
 @quiet_option
-def run(quiet: bool, config_file: str | None, threads: int | None, **options) -> None:
+def run(quiet: bool, config_file: str | None, threads: int | None, db: str | None, db_metadata: str | None,
+        output_db: str | None, **options) -> None:
     """Fit a method on a dataset, sample, write the synthetic tables and score them."""
     _setup_logging(quiet)  # before the imports: tqdm reads TQDM_DISABLE when it is first imported
     from .runner import RunOptions, run as run_method
@@ -127,10 +136,33 @@ def run(quiet: bool, config_file: str | None, threads: int | None, **options) ->
 
     if threads is not None:
         set_threads(threads)
+    if output_db and not db:
+        raise click.UsageError("--output-db writes a database shaped like --db's: pass --db too")
+    if db:
+        options["dataset"] = _import_db(db, db_metadata, options)
 
     result = run_method(RunOptions(quiet=quiet, config_file=config_file, **options))
     click.echo(format_summary(result.summary))
     click.echo(f"synthetic data: {result.synthetic_dir}\nresults: {result.results_dir}")
+    if output_db:
+        from .datasets import load_synthetic, prepare_dataset
+        from .plugins import build_registry
+        from .sql import export_database
+
+        data = prepare_dataset(options["dataset"], options["data_dir"], build_registry())
+        export_database(load_synthetic(result.synthetic_dir / "sample1", data), db, output_db)
+        click.echo(f"synthetic database: {output_db}")
+
+
+def _import_db(url: str, metadata_file: str | None, options: dict) -> str:
+    """Copy the database into the data dir as a dataset; its name is --dataset unless that is
+    left at the default, else the database's own name."""
+    from .datasets import dataset_dir, resolve_data_dir
+    from .sql import dataset_name, import_database
+
+    name = options["dataset"] if options["dataset"] != "demo" else dataset_name(url)
+    import_database(url, dataset_dir(resolve_data_dir(options["data_dir"]), name), metadata_file)
+    return name
 
 
 @cli.command()
