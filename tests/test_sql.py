@@ -11,9 +11,10 @@ import pytest
 sa = pytest.importorskip("sqlalchemy")
 
 
-def make_shop(path) -> str:
-    """customers (text key) -> orders (integer key), with a date, a timestamp and a boolean."""
-    url = f"sqlite:///{path}"
+def make_shop(path_or_url) -> str:
+    """customers (text key) -> orders (integer key), with a date, a timestamp and a boolean;
+    a path means a new SQLite file."""
+    url = str(path_or_url) if "://" in str(path_or_url) else f"sqlite:///{path_or_url}"
     engine = sa.create_engine(url)
     schema = sa.MetaData()
     customers = sa.Table("customers", schema, sa.Column("cid", sa.String, primary_key=True),
@@ -78,3 +79,66 @@ def test_output_db_must_be_empty_and_needs_db(installed_plugins, cli_invoke, tmp
 
     with pytest.raises(DataError, match="already has table"):
         export_database({"customers": None, "orders": None}, source, source)
+
+
+@pytest.fixture(scope="module")
+def postgres_server():
+    """A throwaway PostgreSQL server (Debian's ``postgresql``: initdb + pg_ctl) on a Unix socket,
+    run as the ``postgres`` user when the tests run as root; skipped where it is not installed."""
+    import os
+    import pwd
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+
+    pytest.importorskip("psycopg")
+    initdb, pg_ctl = shutil.which("initdb"), shutil.which("pg_ctl")
+    if not initdb or not pg_ctl:
+        pytest.skip("PostgreSQL (initdb, pg_ctl) is not installed")
+    prefix = []
+    folder = tempfile.mkdtemp(prefix="syntherela-pg-", dir="/tmp")
+    if os.geteuid() == 0:  # the server refuses to run as root
+        try:
+            user = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and there is no postgres user to run the server")
+        os.chown(folder, user.pw_uid, user.pw_gid)
+        prefix = ["runuser", "-u", "postgres", "--"]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    data = os.path.join(folder, "data")
+    subprocess.run(prefix + [initdb, "-D", data, "-A", "trust", "-U", "postgres"], check=True, capture_output=True)
+    subprocess.run(prefix + [pg_ctl, "-D", data, "-l", os.path.join(folder, "log"), "-w", "-o",
+                             f"-p {port} -k {folder} -c listen_addresses=''", "start"], check=True, capture_output=True)
+    try:
+        yield f"postgresql+psycopg://postgres@/{{}}?host={folder}&port={port}"
+    finally:
+        subprocess.run(prefix + [pg_ctl, "-D", data, "-m", "fast", "stop"], capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_postgresql_in_and_out(postgres_server, installed_plugins, cli_invoke, tmp_path):
+    """The same shop in a real PostgreSQL server; the synthetic copy goes into a second
+    database of that server, whose foreign-key constraint must hold."""
+    admin = sa.create_engine(postgres_server.format("postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text("CREATE DATABASE shop"))
+        connection.execute(sa.text("CREATE DATABASE synthetic"))
+    admin.dispose()
+    source = make_shop(postgres_server.format("shop"))
+    target = postgres_server.format("synthetic")
+    result = cli_invoke(["run", "--method", "rgcd", "--db", source, "--output-db", target, "--profile", "smoke",
+                         "--data-dir", tmp_path / "data", "--output-dir", tmp_path / "out", "--metrics", "none",
+                         "--quiet"])
+    assert result.exit_code == 0, result.output
+    written = sa.create_engine(target)
+    with written.connect() as connection:
+        assert connection.execute(sa.text("select count(*) from customers")).scalar() == 80
+        orphans = connection.execute(sa.text(
+            "select count(*) from orders o left join customers c on o.cid = c.cid where c.cid is null")).scalar()
+        assert orphans == 0
+    [fk] = sa.inspect(written).get_foreign_keys("orders")
+    assert fk["referred_table"] == "customers" and fk["constrained_columns"] == ["cid"]
+    written.dispose()
