@@ -118,6 +118,9 @@ def list_command(what: str, data_dir: str | None) -> None:
               help="Processes for --executor process, CPUs for a local Ray (default: every core).")
 @click.option("--ray-address", default=None,
               help="Ray cluster to join with --executor ray (e.g. auto or ray://host:10001); default: a local Ray.")
+@click.option("--resume", is_flag=True,
+              help="Continue an interrupted run with the same options: the tables already fitted are not fitted again "
+                   "(RGCD saves each as it finishes, under <output-dir>/.checkpoints/).")
 @click.option("--db", default=None,
               help="Read the real data from a database (SQLAlchemy URL, e.g. sqlite:///shop.db): tables, keys and "
                    "foreign keys from its schema, copied into <data-dir>/original/<dataset>/ first.")

@@ -59,6 +59,9 @@ class RunOptions:
     workers: int | None = None
     ray_address: str | None = None
     quiet: bool = False
+    #: Continue a fit that was interrupted: reuse the tables' models it saved (a method
+    #: that can checkpoint has a ``checkpoint_dir`` attribute; RGCD does).
+    resume: bool = False
 
 
 @dataclass
@@ -122,6 +125,15 @@ def run(options: RunOptions, registry: Registry | None = None) -> RunResult:
                 len(data.tables), sum(len(t) for t in data.tables.values()))
 
     out.mkdir(parents=True, exist_ok=True)
+    checkpoints = out / ".checkpoints" / data.name / spec.name / run_id
+    if hasattr(method, "checkpoint_dir"):
+        if not options.resume:
+            shutil.rmtree(checkpoints, ignore_errors=True)  # a fresh run starts from nothing
+        elif checkpoints.is_dir():
+            logger.info("resuming: models of tables already fitted are taken from %s", checkpoints)
+        method.checkpoint_dir = str(checkpoints)
+    elif options.resume:
+        logger.warning("method %r cannot resume an interrupted fit; fitting from the start", spec.name)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
     try:
         start = time.perf_counter()
@@ -174,6 +186,7 @@ def run(options: RunOptions, registry: Registry | None = None) -> RunResult:
         }
         for part, destination in destinations.items():
             publish(staging / part, destination)
+        shutil.rmtree(checkpoints, ignore_errors=True)  # the run is complete: nothing left to resume
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return RunResult(data.name, spec.name, run_id, summary, destinations["synthetic"], destinations["results"])

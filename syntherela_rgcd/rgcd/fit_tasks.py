@@ -150,17 +150,25 @@ def train_table_conditional(job: ConditionalJob) -> ConditionalResult:
 
 
 def run_tasks(executor: Executor, tables: Sequence[str], make_job: Callable[[str], Any],
-              task: Callable[[Any], Any], done: Callable[[str, Any], None], one_at_a_time: bool) -> None:
+              task: Callable[[Any], Any], done: Callable[[str, Any], None], one_at_a_time: bool,
+              restore: Callable[[str], Any | None] = lambda table: None) -> None:
     """Run ``task`` for every table through ``executor`` and hand each result to ``done``
     in table order. ``one_at_a_time``: each job is made after the previous result is in
-    (a budget that flows from table to table); otherwise all jobs go out together."""
+    (a budget that flows from table to table); otherwise all jobs go out together.
+    ``restore`` gives a table's result saved by an earlier, interrupted fit (or None): its
+    job is still made, so budgets are handed out as before, but not run."""
     if one_at_a_time:
         for table in tables:
-            done(table, executor.map(task, [make_job(table)])[0])
+            job = make_job(table)
+            saved = restore(table)
+            done(table, saved if saved is not None else executor.map(task, [job])[0])
         return
     jobs = [make_job(table) for table in tables]
-    for table, result in zip(tables, executor.map(task, jobs)):
-        done(table, result)
+    saved = {table: restore(table) for table in tables}
+    todo = [(table, job) for table, job in zip(tables, jobs) if saved[table] is None]
+    results = dict(zip([t for t, _ in todo], executor.map(task, [job for _, job in todo])))
+    for table in tables:
+        done(table, saved[table] if saved[table] is not None else results[table])
 
 
 def describe_budget(config) -> str:

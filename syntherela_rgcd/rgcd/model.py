@@ -33,6 +33,7 @@ from syntherela.metadata import Metadata
 from ..errors import DataError, SyntheRelaError
 from ..executors import make_executor
 from .budget import VAE_SHARE, FitBudget, tighter
+from .checkpoints import Checkpoints
 from .config import resolve_config, with_time_budget
 from .diffusion import DiffusionConfig, LatentDiffusion
 from .encoding import TableEncoder
@@ -103,12 +104,14 @@ class RGCD:
         executor: str = "inprocess",
         workers: int | None = None,
         ray_address: str | None = None,
+        checkpoint_dir: str | None = None,
     ):
         self.config = with_time_budget(resolve_config(profile, dataset, config), time_budget)
         self.config["seed"] = int(seed)
         self.config["device"] = device
         self.progress = progress
         self.executor, self.workers, self.ray_address = executor, workers, ray_address
+        self.checkpoint_dir = checkpoint_dir
         self.device = resolve_device(device)
         self.metadata: Metadata | None = None
         self.order: list[str] = []
@@ -178,7 +181,19 @@ class RGCD:
                 latents[table] = result.latents
                 self.models[table] = TableModel(vae=result.vae, gnn=None, diffusion=None, gnn_in_dims={})  # type: ignore[arg-type]
 
-            run_tasks(executor, self.modelled, vae_job, train_table_vae, vae_done, flow)
+            checkpoints = Checkpoints(self.checkpoint_dir) if self.checkpoint_dir else None
+
+            def saved(phase: str):
+                return (lambda table: checkpoints.load(phase, table)) if checkpoints else (lambda table: None)
+
+            def keep(phase: str, done):
+                def done_and_saved(table, result):
+                    if checkpoints:
+                        checkpoints.save(phase, table, result)
+                    done(table, result)
+                return done_and_saved
+
+            run_tasks(executor, self.modelled, vae_job, train_table_vae, keep("vae", vae_done), flow, saved("vae"))
 
             inputs = ConditionalInputs(
                 real_keys={t: tables[t][id_columns(metadata, t)] for t in self.order},
@@ -201,7 +216,8 @@ class RGCD:
                 model = self.models[table]
                 model.gnn, model.diffusion, model.gnn_in_dims = result.gnn, result.diffusion, result.gnn_in_dims
 
-            run_tasks(executor, self.modelled, conditional_job, train_table_conditional, conditional_done, flow)
+            run_tasks(executor, self.modelled, conditional_job, train_table_conditional,
+                      keep("conditional", conditional_done), flow, saved("conditional"))
         finally:
             executor.close()
         self.history["fit_seconds"] = time.perf_counter() - start
