@@ -181,6 +181,11 @@ def load_metadata(path: Path, dataset: str) -> Metadata:
         json.loads(meta_file.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataError(f"dataset {dataset!r}: metadata.json is not valid JSON ({exc})") from None
+    for rel in json.loads(meta_file.read_text(encoding="utf-8")).get("relationships", []):
+        if isinstance(rel, dict) and rel.get("parent_table_name") == rel.get("child_table_name"):
+            raise DataError(f"dataset {dataset!r}: table {rel.get('child_table_name')!r}: foreign key "
+                            f"{rel.get('child_foreign_key')!r} points at its own table; self-references are not "
+                            "supported yet (remove that relationship from metadata.json to fit the rest)")
     try:
         metadata = Metadata(dataset_name=dataset).load_from_json(meta_file)
         metadata.validate()
