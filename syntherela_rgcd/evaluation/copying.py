@@ -44,7 +44,7 @@ Tables = dict[str, pd.DataFrame]
 #: Link tables with more rows are not turned into networkx graphs (triangles, WL hash).
 GRAPH_LIMIT = 200_000
 #: Parents whose co-parents are counted (a random subset where there are more).
-TWO_HOP_SAMPLE = 2_000
+TWO_HOP_SAMPLE = 5_000
 
 
 def copy_figures(real: Tables, synthetic: Tables, metadata: Metadata,
