@@ -53,9 +53,11 @@ def copy_figures(real: Tables, synthetic: Tables, metadata: Metadata,
     relationships = metadata.relationships
     real_pos = [_positions(real, rel) for rel in relationships]
     new_pos = [_positions(synthetic, rel) for rel in relationships]
+    real_degree = [_degrees(pos, len(real[rel["parent_table_name"]])) for pos, rel in zip(real_pos, relationships)]
+    new_degree = [_degrees(pos, len(synthetic[rel["parent_table_name"]])) for pos, rel in zip(new_pos, relationships)]
+    modelled = {t: cols for t in metadata.get_tables() if (cols := modelled_columns(metadata, t))}
     figures: dict = {
-        "rows": {t: row_copy_share(real[t], synthetic[t], cols, seed)
-                 for t in metadata.get_tables() if (cols := modelled_columns(metadata, t))},
+        "rows": {t: row_copy_share(real[t], synthetic[t], cols, seed) for t, cols in modelled.items()},
         "relationships": {},
         "parents": {},
         "links": {},
@@ -63,11 +65,10 @@ def copy_figures(real: Tables, synthetic: Tables, metadata: Metadata,
     rng = np.random.default_rng(seed)
     for j, rel in enumerate(relationships):
         parent, child = rel["parent_table_name"], rel["child_table_name"]
-        real_degree = np.bincount(real_pos[j][real_pos[j] >= 0], minlength=len(real[parent]))
-        new_degree = np.bincount(new_pos[j][new_pos[j] >= 0], minlength=len(synthetic[parent]))
-        entry = {"degree_ks": _ks(real_degree, new_degree),
-                 "degree_wasserstein": (float(wasserstein_distance(real_degree, new_degree) / real_degree.mean())
-                                        if real_degree.size and new_degree.size and real_degree.mean() > 0 else None)}
+        real_j, new_j = real_degree[j], new_degree[j]
+        entry = {"degree_ks": _ks(real_j, new_j),
+                 "degree_wasserstein": (float(wasserstein_distance(real_j, new_j) / real_j.mean())
+                                        if real_j.size and new_j.size and real_j.mean() > 0 else None)}
         below = [k for k, r in enumerate(relationships) if r["parent_table_name"] == child]
         if below:  # grandchildren per grandparent, through the first relationship below
             k = below[0]
@@ -84,15 +85,14 @@ def copy_figures(real: Tables, synthetic: Tables, metadata: Metadata,
         rels = [j for j, r in enumerate(relationships) if r["parent_table_name"] == table]
         if len(rels) >= 2:
             figures["parents"][table] = {"degree_correlation_gap": _correlation_gap(
-                [np.bincount(real_pos[j][real_pos[j] >= 0], minlength=len(real[table])) for j in rels],
-                [np.bincount(new_pos[j][new_pos[j] >= 0], minlength=len(synthetic[table])) for j in rels])}
+                [real_degree[j] for j in rels], [new_degree[j] for j in rels])}
         rels = [j for j, r in enumerate(relationships) if r["child_table_name"] == table]
         if len(rels) >= 2:
             figures["links"][table] = _link_figures(real, synthetic, relationships, rels, real_pos, new_pos,
                                                     source_rows)
     if source_rows is not None:
-        figures["twins"] = {t: _twin_share(real[t], synthetic[t], modelled_columns(metadata, t), source_rows[t], rng)
-                            for t in figures["rows"] if t in source_rows and len(source_rows[t]) == len(synthetic[t])}
+        figures["twins"] = {t: _twin_share(real[t], synthetic[t], cols, source_rows[t], rng)
+                            for t, cols in modelled.items() if t in source_rows and len(source_rows[t]) == len(synthetic[t])}
     return figures
 
 
@@ -111,8 +111,7 @@ def headline(figures: dict) -> dict:
 
 def modelled_columns(metadata: Metadata, table: str) -> list[str]:
     """The table's columns that are not keys (what a generator models)."""
-    columns = metadata.to_dict()["tables"][table]["columns"]
-    return [c for c, spec in columns.items() if spec.get("sdtype") != "id"]
+    return [c for c, spec in metadata.tables[table].columns.items() if spec.get("sdtype") != "id"]
 
 
 def relationship_name(rel: dict) -> str:
@@ -146,6 +145,11 @@ def _positions(tables: Tables, rel: dict) -> np.ndarray:
     positions = keys.get_indexer(values.astype(str)).astype(np.int64)
     positions[values.isna().to_numpy()] = -1
     return positions
+
+
+def _degrees(positions: np.ndarray, n_parents: int) -> np.ndarray:
+    """Children per parent row."""
+    return np.bincount(positions[positions >= 0], minlength=n_parents)
 
 
 def _size(tables: Tables, rel: dict) -> int:

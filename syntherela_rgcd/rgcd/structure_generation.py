@@ -54,6 +54,7 @@ def generate_structure(tables: list[str], sizes: dict[str, int], relationships: 
     rng = np.random.default_rng(seed)
     source: dict[str, np.ndarray] = {}
     donors: dict[int, np.ndarray] = {}
+    degrees: dict[int, np.ndarray] = {}  # per relationship: children per real parent row
     new_parent: list[np.ndarray | None] = [None] * len(relationships)
     for table in _parents_first(tables, relationships):
         rels = [j for j, rel in enumerate(relationships) if rel["child"] == table]
@@ -61,15 +62,16 @@ def generate_structure(tables: list[str], sizes: dict[str, int], relationships: 
             source[table] = _draw_rows(sizes[table], max(1, int(round(scale * sizes[table]))), rng)
         else:
             driver, others = rels[0], rels[1:]
-            source[table], new_parent[driver] = _children_of_new_parents(parent_rows[driver], donors[driver], scale, rng)
+            source[table], new_parent[driver] = _children_of_new_parents(
+                parent_rows[driver], degrees[driver], donors[driver], scale, rng)
             for j in others:
-                new_parent[j] = _matched_parents(parent_rows[j], donors[j], source[table], rng)
+                new_parent[j] = _matched_parents(parent_rows[j], degrees[j], donors[j], source[table], rng)
             _remove_repeats(table, [new_parent[j] for j in rels],
                             [relationships[j]["parent"] for j in rels], parent_rows, rels, rng)
         below = [j for j, rel in enumerate(relationships) if rel["parent"] == table]
         if below:
-            degrees = [_real_degrees(parent_rows[j], source[table]) for j in below]
-            donors.update(zip(below, _degree_donors(source[table], degrees, twin_correlation, rng)))
+            degrees.update((j, _real_degrees(parent_rows[j], source[table])) for j in below)
+            donors.update(zip(below, _degree_donors(source[table], [degrees[j] for j in below], twin_correlation, rng)))
     return source, new_parent  # type: ignore[return-value]
 
 
@@ -135,13 +137,12 @@ def _real_degrees(parent_pos: np.ndarray, rows: np.ndarray) -> np.ndarray:
     return np.bincount(parent_pos[parent_pos >= 0], minlength=size)
 
 
-def _children_of_new_parents(parent_pos: np.ndarray, donors: np.ndarray, scale: float,
+def _children_of_new_parents(parent_pos: np.ndarray, counts: np.ndarray, donors: np.ndarray, scale: float,
                              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Under each new parent, the real children of its degree donor; plus ``scale`` times the
-    real rows whose key is null."""
+    """Under each new parent, the real children of its degree donor (``counts``: children per
+    real parent row); plus ``scale`` times the real rows whose key is null."""
     known = np.flatnonzero(parent_pos >= 0)
     order = known[np.argsort(parent_pos[known], kind="stable")]  # real children grouped by parent
-    counts = _real_degrees(parent_pos, donors)
     first = np.concatenate([[0], np.cumsum(counts)])
     degree = counts[donors]
     owner = np.repeat(np.arange(len(donors)), degree)
@@ -155,12 +156,11 @@ def _children_of_new_parents(parent_pos: np.ndarray, donors: np.ndarray, scale: 
     return rows.astype(np.int64), owner.astype(np.int64)
 
 
-def _matched_parents(parent_pos: np.ndarray, donors: np.ndarray, child_source: np.ndarray,
+def _matched_parents(parent_pos: np.ndarray, counts: np.ndarray, donors: np.ndarray, child_source: np.ndarray,
                      rng: np.random.Generator) -> np.ndarray:
     """Configuration model for a second foreign key: stubs by the new parents' donors' real
-    degrees, shuffled and dealt to the rows whose counterpart has this key set."""
+    degrees (``counts``), shuffled and dealt to the rows whose counterpart has this key set."""
     known = parent_pos >= 0
-    counts = _real_degrees(parent_pos, donors)
     stubs = np.repeat(np.arange(len(donors)), counts[donors])
     takers = np.flatnonzero(known[child_source])
     if len(stubs) == 0 and len(takers):
