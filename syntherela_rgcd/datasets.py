@@ -30,6 +30,7 @@ from syntherela.metadata import Metadata
 
 from .errors import DataError
 from .loading import read_tables
+from .metadata import RelationalMetadata
 from .plugins import hookimpl
 from .utility_tasks import AIRBNB_TASKS, ROSSMANN_TASKS, WALMART_TASKS
 
@@ -70,8 +71,16 @@ def _build_demo() -> tuple[Tables, dict]:
     return build_demo_tables(), METADATA
 
 
+def _build_org_chart() -> tuple[Tables, dict]:
+    from .org_chart import METADATA, build_org_chart_tables
+
+    return build_org_chart_tables(), METADATA
+
+
 CATALOGUE: tuple[DatasetSpec, ...] = (
     DatasetSpec("demo", (), "built-in: 3 tables, a child with two parents, ~2k rows", builder=_build_demo),
+    DatasetSpec("org_chart", ("org",), "built-in: departments and employees who report to employees "
+                "(a self-referencing key), ~2k rows", builder=_build_org_chart),
     DatasetSpec("airbnb-simplified_subsampled", ("airbnb",), "AirBnB users and sessions (2 tables, 57k rows)",
                 in_archive=True, utility_tasks=AIRBNB_TASKS),
     DatasetSpec("rossmann_subsampled", ("rossmann",), "Rossmann stores and sales (2 tables, 59k rows)",
@@ -181,16 +190,11 @@ def load_metadata(path: Path, dataset: str) -> Metadata:
         json.loads(meta_file.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise DataError(f"dataset {dataset!r}: metadata.json is not valid JSON ({exc})") from None
-    for rel in json.loads(meta_file.read_text(encoding="utf-8")).get("relationships", []):
-        if isinstance(rel, dict) and rel.get("parent_table_name") == rel.get("child_table_name"):
-            raise DataError(f"dataset {dataset!r}: table {rel.get('child_table_name')!r}: foreign key "
-                            f"{rel.get('child_foreign_key')!r} points at its own table; self-references are not "
-                            "supported yet (remove that relationship from metadata.json to fit the rest)")
     try:
-        metadata = Metadata(dataset_name=dataset).load_from_json(meta_file)
+        metadata = RelationalMetadata.load_from_json(meta_file)
         metadata.validate()
     except Exception as exc:
-        raise DataError(f"dataset {dataset!r}: invalid metadata.json: {_first_line(exc)}") from None
+        raise DataError(f"dataset {dataset!r}: invalid metadata.json: {_with_fix(_first_line(exc))}") from None
     if not metadata.tables:
         raise DataError(f"dataset {dataset!r}: metadata.json defines no tables")
     return metadata
@@ -214,7 +218,8 @@ def validate_tables(tables: Tables, metadata: Metadata, dataset: str) -> tuple[T
     try:
         return remove_sdv_columns(tables, metadata)
     except Exception as exc:
-        raise DataError(f"dataset {dataset!r}: data does not match metadata.json: {_first_line(exc)}") from None
+        raise DataError(f"dataset {dataset!r}: data does not match metadata.json: {_with_fix(_first_line(exc))}"
+                        ) from None
 
 
 def check_files(path: Path, metadata: Metadata, dataset: str) -> None:
@@ -269,6 +274,25 @@ def _first_line(exc: BaseException) -> str:
     return " ".join(kept)
 
 
+SDV_FIXES = (
+    ("circular dependency", "remove one relationship of the cycle from metadata.json (a foreign key to the row's "
+                            "own table is supported)"),
+    ("contains missing values", "every primary key needs a value: fill or drop those rows"),
+    ("contains repeating values", "a primary key must be unique: drop the repeated rows or name another primary_key"),
+    ("Invalid values found for numerical column", "clean the values or set the column's sdtype to categorical"),
+    ("Invalid values found for datetime column", "make the column's datetime_format match its values"),
+    ("Invalid values found for boolean column", "use True/False (empty for missing) or set the sdtype to categorical"),
+    ("Invalid sdtype", "use one of numerical, categorical, boolean, datetime, id"),
+    ("Unknown primary key values", "primary_key must name a column of its table"),
+)
+"""SDV's validation messages name the place but not the remedy; these add it."""
+
+
+def _with_fix(message: str) -> str:
+    fixes = [fix for pattern, fix in SDV_FIXES if pattern in message]
+    return f"{message} (fix: {fixes[0]})" if fixes else message
+
+
 @dataclass
 class PreparedDataset:
     name: str
@@ -295,7 +319,7 @@ def load_synthetic(folder: Path, data: PreparedDataset) -> Tables:
     missing = [t for t in data.metadata.get_tables() if not (folder / f"{t}.csv").is_file()]
     if missing:
         raise DataError(f"synthetic sample {folder} has no CSV for table(s) {', '.join(missing)}")
-    metadata = Metadata.load_from_json(data.path / "metadata.json")
+    metadata = RelationalMetadata.load_from_json(data.path / "metadata.json")
     tables = read_tables(folder, metadata, f"{data.name} (synthetic {folder.name})")
     problems = referential_problems(tables, data.metadata)
     if problems:

@@ -15,8 +15,10 @@ place, and otherwise does what upstream does (same dtypes, same datetime parsing
 * **booleans with missing values**: ``dtype="bool"`` fails on an empty field ("Bool column
   has NA values in column 3", no table or column named); such a column becomes pandas'
   nullable ``boolean``;
-* **unparseable datetimes**: upstream's error names neither the table nor the column; here
-  the first value that does not parse is named with its table, column and row.
+* **datetimes**: upstream reads years 1678-2261 only (nanoseconds) and no UTC offsets, and its
+  error names neither the table nor the column; here any year 1-9999 and offsets are read
+  (:mod:`.datetimes`), and the first value that does not parse is named with its table,
+  column and row.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import pandas as pd
 from pandas._libs.parsers import STR_NA_VALUES
 from syntherela.metadata import Metadata
 
+from .datetimes import DatetimeParseError, parse_datetimes
 from .errors import DataError
 
 Tables = dict[str, pd.DataFrame]
@@ -94,23 +97,14 @@ def _boolean(values: pd.Series, dataset: str, table: str, column: str) -> pd.Ser
 
 
 def _datetime(values: pd.Series, spec: dict, dataset: str, table: str, column: str) -> pd.Series:
-    """Upstream's parsing (ISO first, then the metadata's format), with a useful error."""
+    """Upstream's parsing (ISO first, then the metadata's format) for any year 1-9999 and with
+    UTC offsets (:func:`.datetimes.parse_datetimes`), with a useful error."""
     datetime_format = spec.get("datetime_format")
     if not datetime_format:
         raise DataError(f"dataset {dataset!r}: table {table!r}, datetime column {column!r} has no "
                         "datetime_format in metadata.json (e.g. \"%Y-%m-%d\")")
     try:
-        stamps = pd.to_datetime(values, format="ISO8601")
-        return pd.to_datetime(stamps.dt.strftime(datetime_format), format=datetime_format)
-    except (ValueError, TypeError, OverflowError):
-        pass
-    try:
-        return pd.to_datetime(values, format=datetime_format)
-    except (ValueError, TypeError, OverflowError):
-        parsed = pd.to_datetime(values, format=datetime_format, errors="coerce")
-        bad = parsed.isna() & values.notna()
-        row = int(bad.to_numpy().nonzero()[0][0]) if bad.any() else 0
-        raise DataError(f"dataset {dataset!r}: table {table!r}, datetime column {column!r}: value "
-                        f"{values.iloc[row]!r} in row {row + 1} does not match datetime_format "
-                        f"{datetime_format!r} (pandas reads years 1678-2261 only); fix the value or the "
-                        "format in metadata.json") from None
+        return parse_datetimes(values, datetime_format, f"table {table!r}, column {column!r}")
+    except DatetimeParseError as bad:
+        raise DataError(f"dataset {dataset!r}: table {table!r}, datetime column {column!r}: {bad} does not match "
+                        f"datetime_format {datetime_format!r}; fix the value or the format in metadata.json") from None

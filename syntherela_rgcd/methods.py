@@ -18,7 +18,7 @@ from syntherela.metadata import Metadata
 Tables = dict[str, pd.DataFrame]
 
 #: Relational structures a method may support (DESIGN.md section 3).
-STRUCTURES = ("linear", "multi-child", "multi-parent")
+STRUCTURES = ("linear", "multi-child", "multi-parent", "self-reference")
 
 
 @runtime_checkable

@@ -31,6 +31,7 @@ from syntherela.utils import NpEncoder
 
 from . import __version__
 from .datasets import Tables, prepare_dataset, referential_problems
+from .datetimes import format_datetimes
 from .errors import DataError, SyntheRelaError
 from .evaluation import (DEFAULT_METRICS, evaluate_sample, load_source_rows, parse_metrics,
                          save_source_rows)
@@ -193,10 +194,16 @@ def run(options: RunOptions, registry: Registry | None = None) -> RunResult:
 
 
 def write_tables(tables: Tables, folder: Path, metadata: Metadata) -> None:
-    """CSV per table with datetimes in the metadata's format (SyntheRela's ``save_tables``)."""
-    from syntherela.data import save_tables
-
-    save_tables({k: v.copy() for k, v in tables.items()}, folder, metadata=metadata)
+    """CSV per table with datetimes in the metadata's format, as SyntheRela's ``save_tables``
+    writes them, but for any year 1-9999 (upstream goes through nanoseconds) and with
+    four-digit years (:func:`.datetimes.format_datetimes`)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, table in tables.items():
+        table = table.copy()
+        for column, spec in metadata.tables[name].columns.items():
+            if spec.get("sdtype") == "datetime" and spec.get("datetime_format") and column in table:
+                table[column] = format_datetimes(table[column], spec["datetime_format"])
+        table.to_csv(folder / f"{name}.csv", index=False)
 
 
 def publish(source: Path, destination: Path) -> None:

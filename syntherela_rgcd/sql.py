@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import DataError
+from .metadata import rows_parents_first
 
 logger = logging.getLogger(__name__)
 
@@ -90,9 +91,6 @@ def schema_metadata(schema, url: str) -> dict:
                 raise DataError(f"database {url!r}: table {table.name!r} has a composite foreign key "
                                 f"({', '.join(columns)}); use single-column keys")
             parent = constraint.referred_table.name
-            if parent == table.name:
-                raise DataError(f"database {url!r}: table {table.name!r}: foreign key {columns[0]!r} points at its "
-                                "own table; self-references are not supported yet")
             relationships.append({"parent_table_name": parent, "child_table_name": table.name,
                                   "parent_primary_key": constraint.elements[0].column.name,
                                   "child_foreign_key": columns[0]})
@@ -113,7 +111,7 @@ def dataset_name(url: str) -> str:
 def import_database(url: str, folder: Path, metadata_file: str | None = None) -> dict:
     """Write the database's tables and metadata into ``folder`` (SyntheRela's layout)."""
     from .runner import write_tables
-    from syntherela.metadata import Metadata
+    from .metadata import RelationalMetadata
 
     engine = _engine(url)
     schema = _reflect(engine, url)
@@ -126,7 +124,7 @@ def import_database(url: str, folder: Path, metadata_file: str | None = None) ->
             tables[name] = pd.read_sql_table(name, connection)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "metadata.json").write_text(json.dumps(metadata, indent=2))
-    write_tables(tables, folder, Metadata.load_from_dict(metadata))
+    write_tables(tables, folder, RelationalMetadata.load_from_dict(metadata))
     logger.info("database %s: %d tables, %d rows written to %s", url, len(tables),
                 sum(len(t) for t in tables.values()), folder)
     engine.dispose()
@@ -152,6 +150,10 @@ def export_database(tables: dict[str, pd.DataFrame], source_url: str, target_url
             schema.create_all(connection, tables=chosen)
             for table in chosen:  # sorted_tables: parents before children
                 frame = tables[table.name][[c.name for c in table.columns]].copy()
+                for constraint in table.foreign_key_constraints:  # a row's parent row goes in first
+                    if constraint.referred_table is table:
+                        pk, fk = constraint.elements[0].column.name, constraint.elements[0].parent.name
+                        frame = frame.iloc[rows_parents_first(frame[pk], frame[fk])]
                 for column in table.columns:
                     if isinstance(column.type, sa.Date) and not isinstance(column.type, sa.DateTime):
                         frame[column.name] = frame[column.name].dt.date.astype(object)  # a date, not a timestamp

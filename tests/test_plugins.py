@@ -79,7 +79,7 @@ def test_unknown_method_lists_known_ones():
 
 
 def test_method_spec_rejects_unknown_structures():
-    assert STRUCTURES == ("linear", "multi-child", "multi-parent")
+    assert STRUCTURES == ("linear", "multi-child", "multi-parent", "self-reference")
     with pytest.raises(ValueError, match="unknown structures"):
         MethodSpec("x", _Nothing, "x", structures=("linear", "cyclic"))
 
@@ -107,3 +107,13 @@ def test_third_party_distribution_is_discovered(installed_plugins):
 def test_third_party_plugin_not_seen_when_not_installed():
     registry = build_registry()
     assert "copycat" not in registry.methods and "broken" not in registry.failures
+
+
+def test_sdv_baseline_refuses_a_self_reference_in_one_line():
+    from syntherela_rgcd.errors import SyntheRelaError
+    from syntherela_rgcd.metadata import RelationalMetadata
+    from syntherela_rgcd.org_chart import METADATA, build_org_chart_tables
+
+    with pytest.raises(SyntheRelaError, match="^method 'sdv' cannot model the self-referencing foreign key "
+                                              "employees.manager_id; use --method rgcd$"):
+        SDVHMA({"quiet": True}).fit(build_org_chart_tables(), RelationalMetadata.load_from_dict(METADATA))

@@ -39,6 +39,41 @@ def make_shop(path_or_url) -> str:
     return url
 
 
+def add_staff(url: str) -> None:
+    """A ``staff`` table whose ``boss`` names another staff row (a self-referencing constraint),
+    the CEO's empty; rows are inserted parents first, as a checking database needs."""
+    engine = sa.create_engine(url)
+    schema = sa.MetaData()
+    staff = sa.Table("staff", schema, sa.Column("sid", sa.Integer, primary_key=True),
+                     sa.Column("boss", sa.Integer, sa.ForeignKey("staff.sid"), nullable=True),
+                     sa.Column("pay", sa.Float))
+    schema.create_all(engine)
+    rng = np.random.default_rng(1)
+    with engine.begin() as connection:
+        connection.execute(staff.insert(), [{"sid": i, "boss": None if i == 0 else int(rng.integers(0, i)),
+                                             "pay": float(rng.normal(50, 10))} for i in range(60)])
+    engine.dispose()
+
+
+def test_a_self_referencing_constraint_goes_in_and_out(installed_plugins, cli_invoke, tmp_path):
+    source = make_shop(tmp_path / "shop.db")
+    add_staff(source)
+    target = f"sqlite:///{tmp_path / 'synthetic.db'}"
+    result = cli_invoke(["run", "--method", "rgcd", "--db", source, "--output-db", target, "--profile", "smoke",
+                         "--data-dir", tmp_path / "data", "--output-dir", tmp_path / "out", "--metrics", "cardinality",
+                         "--quiet"])
+    assert result.exit_code == 0, result.output
+    metadata = json.loads((tmp_path / "data" / "original" / "shop" / "metadata.json").read_text())
+    assert {"parent_table_name": "staff", "child_table_name": "staff", "parent_primary_key": "sid",
+            "child_foreign_key": "boss"} in metadata["relationships"]
+    with sqlite3.connect(tmp_path / "synthetic.db") as connection:
+        assert connection.execute("PRAGMA foreign_key_check").fetchall() == []
+        [fk] = connection.execute("PRAGMA foreign_key_list(staff)").fetchall()
+        assert fk[2:5] == ("staff", "boss", "sid")
+        rows = connection.execute("select sid, boss from staff").fetchall()
+    assert len(rows) == 60 and sum(boss is None for _, boss in rows) == 1
+
+
 def test_schema_becomes_metadata(tmp_path):
     from syntherela_rgcd.sql import import_database
 
@@ -128,6 +163,7 @@ def test_postgresql_in_and_out(postgres_server, installed_plugins, cli_invoke, t
         connection.execute(sa.text("CREATE DATABASE synthetic"))
     admin.dispose()
     source = make_shop(postgres_server.format("shop"))
+    add_staff(source)
     target = postgres_server.format("synthetic")
     result = cli_invoke(["run", "--method", "rgcd", "--db", source, "--output-db", target, "--profile", "smoke",
                          "--data-dir", tmp_path / "data", "--output-dir", tmp_path / "out", "--metrics", "none",
@@ -141,4 +177,6 @@ def test_postgresql_in_and_out(postgres_server, installed_plugins, cli_invoke, t
         assert orphans == 0
     [fk] = sa.inspect(written).get_foreign_keys("orders")
     assert fk["referred_table"] == "customers" and fk["constrained_columns"] == ["cid"]
+    [fk] = sa.inspect(written).get_foreign_keys("staff")  # checked row by row as the rows went in
+    assert fk["referred_table"] == "staff" and fk["constrained_columns"] == ["boss"]
     written.dispose()

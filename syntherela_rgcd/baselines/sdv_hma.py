@@ -33,6 +33,10 @@ class SDVHMA:
         from sdv.errors import SynthesizerInputError
         from sdv.multi_table import HMASynthesizer
 
+        for rel in metadata.relationships:
+            if rel["parent_table_name"] == rel["child_table_name"]:  # SDV's own check calls it circular
+                raise SyntheRelaError(f"method 'sdv' cannot model the self-referencing foreign key "
+                                      f"{rel['child_table_name']}.{rel['child_foreign_key']}; use --method rgcd")
         try:
             synthesizer = HMASynthesizer(metadata, verbose=not self.config.get("quiet", False))
             synthesizer.fit({name: table.copy() for name, table in tables.items()})

@@ -80,13 +80,17 @@ def copy_figures(real: Tables, synthetic: Tables, metadata: Metadata,
             entry["co_parents_ks"] = _ks(
                 _co_parents(real_pos[j], real_pos[k], len(real[parent]), _size(real, relationships[k]), rng),
                 _co_parents(new_pos[j], new_pos[k], len(synthetic[parent]), _size(synthetic, relationships[k]), rng))
+        if parent == child and source_rows is not None and child in source_rows:
+            share = _real_self_edges(real_pos[j], new_pos[j], source_rows[child])
+            if share is not None:
+                entry["real_edges_share"] = share
         figures["relationships"][relationship_name(rel)] = entry
     for table in metadata.get_tables():
         rels = [j for j, r in enumerate(relationships) if r["parent_table_name"] == table]
         if len(rels) >= 2:
             figures["parents"][table] = {"degree_correlation_gap": _correlation_gap(
                 [real_degree[j] for j in rels], [new_degree[j] for j in rels])}
-        rels = [j for j, r in enumerate(relationships) if r["child_table_name"] == table]
+        rels = [j for j, r in enumerate(relationships) if r["child_table_name"] == table and r["parent_table_name"] != table]
         if len(rels) >= 2:
             figures["links"][table] = _link_figures(real, synthetic, relationships, rels, real_pos, new_pos,
                                                     source_rows)
@@ -102,7 +106,9 @@ def headline(figures: dict) -> dict:
     degree_ks = [e["degree_ks"] for e in figures["relationships"].values() if e["degree_ks"] is not None]
     return {
         "rows": figures["rows"],
-        "real_edges": {t: f["real_edges_share"] for t, f in figures["links"].items() if "real_edges_share" in f},
+        "real_edges": {**{t: f["real_edges_share"] for t, f in figures["links"].items() if "real_edges_share" in f},
+                       **{name: f["real_edges_share"] for name, f in figures["relationships"].items()
+                          if "real_edges_share" in f}},
         "wl_hash_equal": {t: f["wl_hash_equal"] for t, f in figures["links"].items() if "wl_hash_equal" in f},
         "twins": {t: f["equal"] for t, f in figures.get("twins", {}).items()},
         "max_degree_ks": max(degree_ks) if degree_ks else None,
@@ -140,11 +146,19 @@ def _row_keys(frame: pd.DataFrame) -> pd.Series:
 def _positions(tables: Tables, rel: dict) -> np.ndarray:
     """Row position in the parent of each child row's foreign key; -1 where it is null or
     dangling (a database that passed the runner's integrity check has none dangling)."""
-    keys = pd.Index(tables[rel["parent_table_name"]][rel["parent_primary_key"]].astype(str))
+    keys = pd.Index(_key_text(tables[rel["parent_table_name"]][rel["parent_primary_key"]]))
     values = tables[rel["child_table_name"]][rel["child_foreign_key"]]
-    positions = keys.get_indexer(values.astype(str)).astype(np.int64)
+    positions = keys.get_indexer(_key_text(values)).astype(np.int64)
     positions[values.isna().to_numpy()] = -1
     return positions
+
+
+def _key_text(keys: pd.Series) -> pd.Series:
+    """Keys as text, compared across tables: an integer key with missing values is read as
+    floats (``3.0``), so whole floats are written as integers first."""
+    if pd.api.types.is_float_dtype(keys) and bool((keys.dropna() % 1 == 0).all()):
+        keys = keys.astype("Int64")
+    return keys.astype(str)
 
 
 def _degrees(positions: np.ndarray, n_parents: int) -> np.ndarray:
@@ -220,6 +234,17 @@ def _link_figures(real: Tables, synthetic: Tables, relationships: list[dict], re
         figures.update(triangles_real=_triangles(real_graph), triangles_synthetic=_triangles(new_graph),
                        wl_hash_equal=_wl_hash(real_graph) == _wl_hash(new_graph))
     return figures
+
+
+def _real_self_edges(real_pos: np.ndarray, new_pos: np.ndarray, source: np.ndarray) -> float | None:
+    """Share of synthetic rows with a self-referencing key whose row and parent stand for a
+    real row and its real parent (a copied reporting line)."""
+    if len(source) != len(new_pos):
+        return None
+    linked = np.flatnonzero(new_pos >= 0)
+    if not len(linked):
+        return 0.0
+    return float(np.mean(real_pos[source[linked]] == source[new_pos[linked]]))
 
 
 def _counterpart(positions: np.ndarray, source: np.ndarray | None) -> np.ndarray:

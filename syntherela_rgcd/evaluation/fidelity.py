@@ -17,6 +17,7 @@ from syntherela.metadata import Metadata
 from syntherela.report import Report
 
 from ..errors import UnknownNameError
+from ..metadata import is_self_reference, self_references_as_copies
 
 logger = logging.getLogger(__name__)
 
@@ -33,8 +34,27 @@ def dda_metric():
     # n_jobs=1: the folds fit many small boosters, and XGBoost's OpenMP threads next to the other
     # OpenMP runtimes loaded in this process (torch, scikit-learn) make a fit 40-200x slower on a
     # 2-core machine; the model (and so the score) does not depend on the number of threads.
-    return AggregationDetection(classifier_cls=XGBClassifier, classifier_args={"seed": 0, "n_jobs": 1},
-                                random_state=42)
+    class SelfReferenceAggregationDetection(AggregationDetection):
+        """SyntheRela's DDA, which appends to each row aggregates of the rows that point at it
+        (count, means, distinct values), extended to self-references. SyntheRela 0.0.4 fails
+        on a table that is its own parent (it asks the table for the aggregate columns it is
+        adding to it), so each self-relationship is scored as a relationship to a copy of the
+        table (:func:`syntherela_rgcd.metadata.self_references_as_copies`): the table's rows then get the
+        aggregates of the rows that name them, as any parent does. The copies' own scores,
+        which repeat single-table detection, are left out."""
+
+        def run(self, real_data, synthetic_data, metadata, **kwargs):
+            copies: list[str] = []
+            if any(is_self_reference(rel) for rel in metadata.relationships):
+                synthetic_data, _, _ = self_references_as_copies(synthetic_data, metadata)
+                real_data, metadata, copies = self_references_as_copies(real_data, metadata)
+            results = super().run(real_data, synthetic_data, metadata, **kwargs)
+            return {t: r for t, r in results.items() if t not in copies} if isinstance(results, dict) else results
+
+    metric = SelfReferenceAggregationDetection(classifier_cls=XGBClassifier,
+                                               classifier_args={"seed": 0, "n_jobs": 1}, random_state=42)
+    metric.name = DDA_NAME  # SyntheRela's own name, which its reports and ours key the scores by
+    return metric
 
 
 def _dda():

@@ -200,9 +200,9 @@ def load_test_split(folder: Path, data: "PreparedDataset") -> Tables:
         tables, _ = load_dataset(folder, label)
     else:
         from syntherela.data import load_tables
-        from syntherela.metadata import Metadata
+        from ..metadata import RelationalMetadata
 
-        metadata = Metadata.load_from_json(data.path / "metadata.json")
+        metadata = RelationalMetadata.load_from_json(data.path / "metadata.json")
         check_files(folder, metadata, label)
         tables = load_tables(folder, metadata)
         problems = referential_problems(tables, data.metadata)

@@ -44,6 +44,7 @@ import pandas as pd
 from scipy.stats import norm
 from sklearn.preprocessing import QuantileTransformer
 
+from ..datetimes import localize, naive_wall_time, zone_name
 from ..errors import DataError
 
 # sklearn's BOUNDS_THRESHOLD: probabilities are kept this far from 0 and 1 so that the
@@ -311,20 +312,23 @@ class _DatetimeCodec(_PartsCodec):
 
     kind = "datetime"
     bounds: list[str] | None = None
+    zone: str | None = None  # the column's UTC offset or zone: parts are wall-clock time in it
 
     @classmethod
     def fit(cls, name: str, series: pd.Series) -> _DatetimeCodec:
         codec = super().fit(name, series)
         codec.bounds = _stamp_bounds(series)
+        codec.zone = zone_name(series) if pd.api.types.is_datetime64_any_dtype(series.dtype) else None
         return codec
 
     def get_state(self) -> dict:
-        return {**super().get_state(), "bounds": self.bounds}
+        return {**super().get_state(), "bounds": self.bounds, "zone": self.zone}
 
     @classmethod
     def from_state(cls, state: dict) -> _DatetimeCodec:
         codec = super().from_state(state)
         codec.bounds = state["bounds"]
+        codec.zone = state.get("zone")
         return codec
 
     @staticmethod
@@ -341,20 +345,27 @@ class _DatetimeCodec(_PartsCodec):
 
     @staticmethod
     def _output_dtype(series: pd.Series) -> str:
-        return str(series.dtype) if pd.api.types.is_datetime64_dtype(series.dtype) else "datetime64[ns]"
+        """The column's dtype without its zone (``datetime64[s]`` for years outside 1678-2261)."""
+        if not pd.api.types.is_datetime64_any_dtype(series.dtype):
+            return "datetime64[ns]"
+        return f"datetime64[{np.datetime_data(naive_wall_time(series).dtype)[0]}]"
 
     def _join(self, values: np.ndarray, missing: np.ndarray) -> pd.Series:
-        out = pd.Series(pd.NaT, index=pd.RangeIndex(len(values)), dtype=self.dtype, name=self.name)
+        """Parts -> datetimes, in numpy's seconds so that any year 1-9999 works. Parts come back
+        rounded and within their real ranges, but their combination can still be impossible
+        (31 February), so the day is clamped to the month's length."""
+        stamps = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[s]")
         present = ~missing
         if present.any():
-            # Parts come back rounded and within their real ranges, but their combination can
-            # still be impossible (31 February), so the day is clamped to the month's length.
-            parts = pd.DataFrame(values[present].astype(np.int64), columns=self.part_names)
-            first_of_month = pd.to_datetime(parts[["year", "month"]].assign(day=1))
-            parts["day"] = np.minimum(parts["day"].to_numpy(), first_of_month.dt.days_in_month.to_numpy())
-            stamps = pd.to_datetime(parts).clip(pd.Timestamp(self.bounds[0]), pd.Timestamp(self.bounds[1]))
-            out[present] = stamps.to_numpy()
-        return out
+            parts = dict(zip(self.part_names, values[present].astype(np.int64).T))
+            month = ((parts["year"] - 1970) * 12 + parts["month"] - 1).astype("datetime64[M]")
+            first_day = month.astype("datetime64[D]")
+            days_in_month = ((month + 1).astype("datetime64[D]") - first_day).astype(np.int64)
+            day = np.clip(parts["day"], 1, days_in_month)
+            seconds = (day - 1) * 86400 + sum(parts.get(p, 0) * f for p, f in (("hour", 3600), ("minute", 60), ("second", 1)))
+            joined = first_day.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
+            stamps[present] = np.maximum(np.minimum(joined, _bound(self.bounds[1])), _bound(self.bounds[0]))
+        return localize(pd.Series(stamps, name=self.name).astype(self.dtype), self.zone)
 
 
 class _DatetimeOffsetCodec(_PartsCodec):
@@ -366,6 +377,7 @@ class _DatetimeOffsetCodec(_PartsCodec):
     kind = "datetime_offset"
     anchor: str = ""
     bounds: list[str] | None = None
+    zone: str | None = None
 
     @classmethod
     def fit_offset(cls, name: str, series: pd.Series, anchor_name: str, anchor: pd.Series) -> _DatetimeOffsetCodec:
@@ -373,16 +385,18 @@ class _DatetimeOffsetCodec(_PartsCodec):
         codec.dtype = _DatetimeCodec._output_dtype(series)
         codec.anchor = anchor_name
         codec.bounds = _stamp_bounds(series)
+        codec.zone = zone_name(series) if pd.api.types.is_datetime64_any_dtype(series.dtype) else None
         return codec
 
     def get_state(self) -> dict:
-        return {**super().get_state(), "anchor": self.anchor, "bounds": self.bounds}
+        return {**super().get_state(), "anchor": self.anchor, "bounds": self.bounds, "zone": self.zone}
 
     @classmethod
     def from_state(cls, state: dict) -> _DatetimeOffsetCodec:
         codec = super().from_state(state)
         codec.anchor = state["anchor"]
         codec.bounds = state["bounds"]
+        codec.zone = state.get("zone")
         return codec
 
     @staticmethod
@@ -413,10 +427,10 @@ class _DatetimeOffsetCodec(_PartsCodec):
 
     def restore(self, offsets: pd.Series, anchor: pd.Series) -> pd.Series:
         """Decoded offsets plus the decoded anchor's date, within the real first and last value."""
-        stamps = _as_datetime(anchor).dt.normalize().dt.as_unit("s") + offsets.to_numpy()
+        stamps = (_as_datetime(anchor).dt.normalize().dt.as_unit("s") + offsets.to_numpy()).to_numpy()
         if self.bounds is not None:
-            stamps = stamps.clip(pd.Timestamp(self.bounds[0]), pd.Timestamp(self.bounds[1]))
-        return pd.Series(stamps.to_numpy(), name=self.name).astype(self.dtype)
+            stamps = np.maximum(np.minimum(stamps, _bound(self.bounds[1])), _bound(self.bounds[0]))
+        return localize(pd.Series(stamps, name=self.name).astype(self.dtype), self.zone)
 
 
 def datetime_offsets(series: pd.Series, anchor: pd.Series) -> pd.Series:
@@ -444,9 +458,15 @@ def choose_datetime_anchors(df: pd.DataFrame, datetime_columns: list[str]) -> di
 
 
 def _stamp_bounds(series: pd.Series) -> list[str] | None:
-    """The real first and last timestamp of ``series`` (decoding clips to them), None if all NaT."""
+    """The real first and last (wall-clock) timestamp of ``series`` (decoding clips to them) in
+    ISO form with four-digit years, None if all NaT."""
     stamps = _as_datetime(series).dropna()
-    return [str(stamps.min()), str(stamps.max())] if len(stamps) else None
+    return [str(np.datetime64(stamps.min(), "s")), str(np.datetime64(stamps.max(), "s"))] if len(stamps) else None
+
+
+def _bound(text: str) -> np.datetime64:
+    """A bound saved by :func:`_stamp_bounds` (models saved before it wrote "2012-01-01 00:00:00")."""
+    return np.datetime64(text.replace(" ", "T"), "s")
 
 
 def _as_datetime(series: pd.Series) -> pd.Series:

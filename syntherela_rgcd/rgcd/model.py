@@ -32,6 +32,7 @@ from syntherela.metadata import Metadata
 
 from ..errors import DataError, SyntheRelaError
 from ..executors import make_executor
+from ..metadata import RelationalMetadata
 from .budget import VAE_SHARE, FitBudget, tighter
 from .checkpoints import Checkpoints
 from .config import resolve_config, with_time_budget
@@ -505,7 +506,7 @@ class RGCD:
         model.config = config
         model.progress = False
         model.device = resolve_device("cpu")
-        model.metadata = Metadata.load_from_dict(manifest["metadata"])
+        model.metadata = RelationalMetadata.load_from_dict(manifest["metadata"])
         model.order = manifest["order"]
         model.columns = manifest["columns"]
         model.history = manifest["history"]

@@ -33,6 +33,6 @@ def syntherela_methods() -> list[MethodSpec]:
             name="rgcd",
             factory=make_rgcd,
             summary="graph-conditioned latent diffusion (GNN embeddings + per-table latent diffusion)",
-            structures=("linear", "multi-child", "multi-parent"),
+            structures=("linear", "multi-child", "multi-parent", "self-reference"),
         )
     ]

@@ -45,19 +45,17 @@ def is_key_only(metadata: Metadata, table: str) -> bool:
 def generation_order(metadata: Metadata) -> list[str]:
     """All tables, parents before children, in rounds sorted by name so the order is stable.
 
-    Raises :class:`DataError` for self-references and cycles: RGCD cannot generate a table
-    that (indirectly) conditions on itself.
+    A self-reference (``employees.manager_id -> employees``) does not order anything: it is
+    a relation among the rows of one table, which the structure gives before any attribute
+    is generated (:mod:`.structure_generation`). Raises :class:`DataError` for a cycle
+    between tables: RGCD cannot generate a table that (indirectly) conditions on itself.
     """
     tables = sorted(metadata.tables)
     parents: dict[str, set[str]] = {table: set() for table in tables}
     for rel in metadata.relationships:
         parent, child = rel["parent_table_name"], rel["child_table_name"]
-        if parent == child:
-            raise DataError(
-                f"table {child!r} refers to itself ({child}.{rel['child_foreign_key']}); "
-                "self-referencing foreign keys are not supported"
-            )
-        parents[child].add(parent)
+        if parent != child:
+            parents[child].add(parent)
 
     order: list[str] = []
     done: set[str] = set()

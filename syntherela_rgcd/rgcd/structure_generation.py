@@ -21,7 +21,9 @@ parents. Table by table, parents before children:
   the stubs are shuffled and dealt to the rows, and duplicate pairs or self-links (where the
   real table has none) are swapped away. So both sides keep their degree distribution while
   who links to whom is new; the joint shape of the two degrees and community structure are
-  not kept (measured in the copy figures, :mod:`syntherela_rgcd.evaluation.copying`).
+  not kept (measured in the copy figures, :mod:`syntherela_rgcd.evaluation.copying`);
+* a self-referencing key (``employees.manager_id``) is a new tree over the table's new rows
+  with the real depth profile and children-per-row distribution (:func:`_self_parents`).
 
 Referential integrity and unique primary keys hold by construction: keys are fresh positions
 and every foreign key points at a generated parent row.
@@ -35,6 +37,7 @@ import numpy as np
 from scipy.stats import norm
 
 from ..errors import DataError
+from ..metadata import tree_depths
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +60,7 @@ def generate_structure(tables: list[str], sizes: dict[str, int], relationships: 
     degrees: dict[int, np.ndarray] = {}  # per relationship: children per real parent row
     new_parent: list[np.ndarray | None] = [None] * len(relationships)
     for table in _parents_first(tables, relationships):
-        rels = [j for j, rel in enumerate(relationships) if rel["child"] == table]
+        rels = [j for j, rel in enumerate(relationships) if rel["child"] == table and rel["parent"] != table]
         if not rels:
             source[table] = _draw_rows(sizes[table], max(1, int(round(scale * sizes[table]))), rng)
         else:
@@ -68,7 +71,11 @@ def generate_structure(tables: list[str], sizes: dict[str, int], relationships: 
                 new_parent[j] = _matched_parents(parent_rows[j], degrees[j], donors[j], source[table], rng)
             _remove_repeats(table, [new_parent[j] for j in rels],
                             [relationships[j]["parent"] for j in rels], parent_rows, rels, rng)
-        below = [j for j, rel in enumerate(relationships) if rel["parent"] == table]
+        for j, rel in enumerate(relationships):
+            if rel["child"] == table and rel["parent"] == table:
+                groups = (parent_rows[rels[0]], new_parent[rels[0]]) if rels else None
+                new_parent[j] = _self_parents(parent_rows[j], source[table], rng, groups, twin_correlation)
+        below = [j for j, rel in enumerate(relationships) if rel["parent"] == table and rel["child"] != table]
         if below:
             degrees.update((j, _real_degrees(parent_rows[j], source[table])) for j in below)
             donors.update(zip(below, _degree_donors(source[table], [degrees[j] for j in below], twin_correlation, rng)))
@@ -79,7 +86,8 @@ def _parents_first(tables: list[str], relationships: list[dict]) -> list[str]:
     done: list[str] = []
     waiting = list(tables)
     while waiting:
-        ready = [t for t in waiting if all(r["parent"] in done for r in relationships if r["child"] == t)]
+        ready = [t for t in waiting if all(r["parent"] in done for r in relationships
+                                           if r["child"] == t and r["parent"] != t)]
         if not ready:
             raise DataError(f"structure generation: the foreign keys among {', '.join(waiting)} form a cycle")
         done += ready
@@ -156,6 +164,103 @@ def _children_of_new_parents(parent_pos: np.ndarray, counts: np.ndarray, donors:
     return rows.astype(np.int64), owner.astype(np.int64)
 
 
+def _self_parents(parent_pos: np.ndarray, source: np.ndarray, rng: np.random.Generator,
+                  groups: tuple[np.ndarray, np.ndarray] | None = None, twin_correlation: float = 1.0) -> np.ndarray:
+    """A new tree (or forest) inside one table for a self-referencing key (``manager_id``).
+
+    Each new row keeps its source row's depth (roots stay roots) and heads as many rows as
+    a row of its level does: its source, or with ``twin_correlation`` below 1 another row of
+    the same level (and group) drawn by the copula of :func:`_levelled_counts`, so that no
+    row carries its twin's exact (depth, reports) pair. The rows of depth d are dealt to the
+    stubs of the rows of depth d - 1 at random. So the depth profile and the children-per-row
+    distribution are the real ones (exactly at scale 1) while who reports to whom is new, and
+    there is no cycle, because every key points one level up. Rows on a real cycle (or below
+    one: depth -1) are dealt among themselves, so cycles appear only where the real data has
+    them.
+
+    ``groups`` (the table's first other foreign key: real and new parent per row) keeps what
+    the key shares with it: a row whose source row has its parent in its own group (an
+    employee whose manager works in the same department) gets a parent from its new group
+    where one has a stub left.
+    """
+    depth = tree_depths(parent_pos)
+    new_depth = depth[source]
+    same = None
+    if groups is not None:
+        real_group, new_group = groups
+        same = (parent_pos >= 0) & (real_group >= 0)
+        same[same] = real_group[parent_pos[same]] == real_group[same]
+    result = np.full(len(source), -1, dtype=np.int64)
+    for d in [-1, *range(1, int(new_depth.max(initial=0)) + 1)]:
+        takers = np.flatnonzero(new_depth == d)
+        if not len(takers):
+            continue
+        above = new_depth[(new_depth >= 0) & (new_depth < d)]
+        level = d if d < 0 else (int(above.max()) if len(above) else None)  # the nearest level up that has rows
+        if level is None:  # a tiny sample without the levels above: these rows become roots
+            continue
+        heads = np.flatnonzero(new_depth == level)
+        below = (depth == d) & (parent_pos >= 0)  # the real rows at this depth, by their parents
+        counts = np.bincount(parent_pos[below], minlength=len(parent_pos))[source[heads]]
+        if twin_correlation < 1.0:
+            counts = _levelled_counts(counts, new_group[heads] if same is not None else None, twin_correlation, rng)
+        stubs = rng.permutation(np.repeat(heads, counts))
+        if same is not None and len(stubs):
+            inside = takers[same[source[takers]]]
+            matched, used = _match_in_groups(new_group[inside], new_group[stubs], rng)
+            result[inside[matched]] = stubs[used]
+            takers = np.setdiff1d(takers, inside[matched])
+            stubs = np.delete(stubs, used)
+        if len(takers):
+            left = stubs if len(stubs) else np.repeat(heads, counts)
+            result[takers] = _deal(left if len(left) else heads, len(takers), rng)
+    return result
+
+
+def _levelled_counts(counts: np.ndarray, blocks: np.ndarray | None, twin_correlation: float,
+                     rng: np.random.Generator) -> np.ndarray:
+    """``counts`` (one per row) permuted inside each block by a Gaussian copula: a row's
+    score is its count's normal score in the block times ``twin_correlation`` plus noise, and
+    the block's counts go out in the order of the scores (:func:`_degree_donors` for one
+    relationship, vectorised over blocks)."""
+    n = len(counts)
+    blocks = np.zeros(n, dtype=np.int64) if blocks is None else blocks.astype(np.int64)
+    by_count = np.lexsort((rng.random(n), counts, blocks))
+    sorted_blocks = blocks[by_count]
+    first = np.searchsorted(sorted_blocks, sorted_blocks)
+    size = np.searchsorted(sorted_blocks, sorted_blocks, side="right") - first
+    score = np.empty(n)
+    score[by_count] = norm.ppf((np.arange(n) - first + 0.5) / size)
+    mixed = twin_correlation * score + np.sqrt(1.0 - twin_correlation ** 2) * rng.standard_normal(n)
+    result = np.empty_like(counts)
+    result[np.lexsort((mixed, blocks))] = counts[by_count]
+    return result
+
+
+def _match_in_groups(taker_groups: np.ndarray, stub_groups: np.ndarray, rng: np.random.Generator
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (taker, stub) with the same group, as many per group as both sides have, at
+    random: positions into ``taker_groups`` and ``stub_groups``."""
+    def ranked(groups: np.ndarray) -> np.ndarray:  # group * n + rank inside the group, in random order
+        order = np.lexsort((rng.random(len(groups)), groups))
+        rank = np.empty(len(groups), dtype=np.int64)
+        sorted_groups = groups[order]
+        first = np.searchsorted(sorted_groups, sorted_groups)
+        rank[order] = np.arange(len(groups)) - first
+        return groups.astype(np.int64) * (len(taker_groups) + len(stub_groups) + 1) + rank
+
+    keep_t, keep_s = np.flatnonzero(taker_groups >= 0), np.flatnonzero(stub_groups >= 0)
+    _, in_t, in_s = np.intersect1d(ranked(taker_groups[keep_t]), ranked(stub_groups[keep_s]), return_indices=True)
+    return keep_t[in_t], keep_s[in_s]
+
+
+def _deal(stubs: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` stubs at random: without repeats while they last, then in proportion to them."""
+    if len(stubs) >= n:
+        return rng.permutation(stubs)[:n]
+    return rng.permutation(np.concatenate([stubs, rng.choice(stubs, n - len(stubs))]))
+
+
 def _matched_parents(parent_pos: np.ndarray, counts: np.ndarray, donors: np.ndarray, child_source: np.ndarray,
                      rng: np.random.Generator) -> np.ndarray:
     """Configuration model for a second foreign key: stubs by the new parents' donors' real
@@ -165,12 +270,8 @@ def _matched_parents(parent_pos: np.ndarray, counts: np.ndarray, donors: np.ndar
     takers = np.flatnonzero(known[child_source])
     if len(stubs) == 0 and len(takers):
         raise DataError("structure generation: a foreign key is set on rows whose parents have no children")
-    if len(stubs) >= len(takers):
-        stubs = rng.permutation(stubs)[:len(takers)]
-    else:  # more rows than stubs (a different mix of nulls): extra stubs in proportion to degree
-        stubs = rng.permutation(np.concatenate([stubs, rng.choice(stubs, len(takers) - len(stubs))]))
     result = np.full(len(child_source), -1, dtype=np.int64)
-    result[takers] = stubs
+    result[takers] = _deal(stubs, len(takers), rng)  # more rows than stubs (another mix of nulls): extra stubs
     return result
 
 

@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from syntherela.metadata import Metadata
+from syntherela_rgcd.metadata import RelationalMetadata as Metadata
 
 
 def make_metadata(tables: dict, relationships: list | tuple = ()) -> Metadata:

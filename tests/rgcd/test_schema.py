@@ -65,9 +65,9 @@ def test_cycle_raises_data_error_naming_only_the_cycle():
         generation_order(metadata)
 
 
-def test_self_reference_raises_data_error():
+def test_self_reference_orders_nothing():
     metadata = make_metadata(
-        {"employees": ("id", {"id": "id", "boss_id": "id"})}, [("employees", "employees", "boss_id")]
+        {"employees": ("id", {"id": "id", "dept": "id", "boss_id": "id"}), "depts": ("id", {"id": "id"})},
+        [("employees", "employees", "boss_id"), ("depts", "employees", "dept")],
     )
-    with pytest.raises(DataError, match="employees.boss_id"):
-        generation_order(metadata)
+    assert generation_order(metadata) == ["depts", "employees"]

@@ -134,3 +134,68 @@ def test_donors_keep_the_joint_shape_of_a_parents_degrees_without_its_twins():
         source = out.source_rows["paper"]
         twins = np.mean((words == real_words[source]) & (notes == real_notes[source]))
         assert twins < 0.5, f"twin correlation {correlation}: {twins:.0%} of papers keep their source's counts"
+
+
+def org_chart():
+    from syntherela_rgcd.metadata import RelationalMetadata
+    from syntherela_rgcd.org_chart import METADATA, build_org_chart_tables
+
+    tables = build_org_chart_tables()
+    tables["employees"]["manager_id"] = tables["employees"]["manager_id"].astype(float)  # as the loader reads it
+    return tables, RelationalMetadata.load_from_dict(METADATA)
+
+
+def _tree(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Depth and direct reports of every employee."""
+    from syntherela_rgcd.metadata import self_parent_positions, tree_depths
+
+    parents = self_parent_positions(frame["employee_id"], frame["manager_id"])
+    return tree_depths(parents), np.bincount(parents[parents >= 0], minlength=len(frame))
+
+
+@pytest.mark.parametrize("scale", [1.0, 0.5])
+def test_generated_self_reference_is_a_new_tree_with_the_real_levels_and_reports(scale):
+    tables, metadata = org_chart()
+    sampler = StructureSampler().fit(tables, metadata)
+    out = sampler.sample(scale=scale, seed=3, mode="generate", twin_correlation=0.8)
+    assert_integrity(out.keys, metadata)
+    real_depth, real_reports = _tree(tables["employees"])
+    depth, reports = _tree(out.keys["employees"])
+    assert (depth >= 0).all(), "every employee reaches the CEO: no cycle"
+    if scale == 1.0:
+        assert np.bincount(depth).tolist() == np.bincount(real_depth).tolist()
+        assert sorted(reports) == sorted(real_reports)
+    else:
+        assert depth.max() == real_depth.max() and (depth == 0).sum() == 1
+    # who manages whom is new, but managers stay in their report's department
+    new = out.keys["employees"]
+    has_boss = new["manager_id"].notna().to_numpy()
+    boss = new["manager_id"].to_numpy()[has_boss].astype(int)
+    same_department = (new["department_id"].to_numpy()[boss] == new["department_id"].to_numpy()[has_boss]).mean()
+    assert same_department > 0.95
+    source = out.source_rows["employees"]
+    real_boss = tables["employees"]["manager_id"].to_numpy()[source][has_boss]
+    assert (source[boss] == real_boss).mean() < 0.4, "most reporting lines are new"
+
+
+def test_copied_self_reference_is_the_real_tree_with_fresh_keys():
+    tables, metadata = org_chart()
+    out = StructureSampler().fit(tables, metadata).sample(seed=0, mode="copy")
+    assert_integrity(out.keys, metadata)
+    assert np.array_equal(_tree(out.keys["employees"])[1], _tree(tables["employees"])[1])
+
+
+def test_rows_on_a_real_cycle_link_only_among_themselves():
+    """A tree of 0..5 and a cycle 6 -> 7 -> 8 -> 6 with 9 under it: generated, the tree stays a
+    tree and the cycle's rows point only at one another."""
+    nodes = pd.DataFrame({"nid": np.arange(10), "up": [np.nan, 0, 0, 1, 1, 2, 8, 6, 7, 8]})
+    metadata = make_metadata({"nodes": ("nid", {"nid": "id", "up": "id"})}, [("nodes", "nodes", "up")])
+    out = StructureSampler().fit({"nodes": nodes}, metadata).sample(seed=1, mode="generate")
+    assert_integrity(out.keys, metadata)
+    from syntherela_rgcd.metadata import tree_depths
+
+    up = out.keys["nodes"]["up"].fillna(-1).to_numpy(dtype=np.int64)
+    depth = tree_depths(up)
+    source = out.source_rows["nodes"]
+    assert ((depth >= 0) == (source < 6)).all(), "tree rows stay in a tree; the cycle's rows stay on or below one"
+    assert (source[up[source >= 6]] >= 6).all()

@@ -27,6 +27,7 @@ def test_accuracy_is_checked_on_columns_of_few_categories_only():
 def test_a_collapsed_vae_is_retrained_at_a_tenth_of_the_rate(monkeypatch):
     scores = iter([0.45, 1.0])
     monkeypatch.setattr(fit_tasks, "few_category_accuracy", lambda *args: next(scores))
+    monkeypatch.setattr(fit_tasks, "RETRY_MIN_STEPS", 10)  # the job's 10 steps stand for a real budget
     rates = []
     real_fit = fit_tasks._fit_vae
     monkeypatch.setattr(fit_tasks, "_fit_vae", lambda job, config: rates.append(config.lr) or real_fit(job, config))
@@ -43,3 +44,11 @@ def test_a_healthy_vae_trains_once(monkeypatch):
     monkeypatch.setattr(fit_tasks, "few_category_accuracy", lambda *args: 0.95)
     monkeypatch.setattr(fit_tasks, "_fit_vae", lambda job, config: rates.append(config.lr) or real_fit(job, config))
     assert "retried" not in train_table_vae(_job()).history and rates == [0.01]
+
+
+def test_a_smoke_sized_vae_is_not_retried(monkeypatch):
+    rates = []
+    real_fit = fit_tasks._fit_vae
+    monkeypatch.setattr(fit_tasks, "few_category_accuracy", lambda *args: 0.2)
+    monkeypatch.setattr(fit_tasks, "_fit_vae", lambda job, config: rates.append(config.lr) or real_fit(job, config))
+    assert "retried" not in train_table_vae(_job()).history and rates == [0.01], "10 steps: no second fit"
