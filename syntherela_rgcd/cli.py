@@ -118,6 +118,8 @@ def list_command(what: str, data_dir: str | None) -> None:
               help="Processes for --executor process, CPUs for a local Ray (default: every core).")
 @click.option("--ray-address", default=None,
               help="Ray cluster to join with --executor ray (e.g. auto or ray://host:10001); default: a local Ray.")
+@click.option("--options", "method_options", default=None, metavar="JSON",
+              help='Settings for methods that take them as a JSON object, e.g. \'{"epochs": 20}\' (peers).')
 @click.option("--resume", is_flag=True,
               help="Continue an interrupted run with the same options: the tables already fitted are not fitted again "
                    "(RGCD saves each as it finishes, under <output-dir>/.checkpoints/).")
@@ -144,6 +146,15 @@ def run(quiet: bool, config_file: str | None, threads: int | None, db: str | Non
     if db:
         options["dataset"] = _import_db(db, db_metadata, options)
 
+    if options.get("method_options"):
+        import json
+
+        try:
+            options["method_options"] = json.loads(options["method_options"])
+        except json.JSONDecodeError as exc:
+            raise click.UsageError(f"--options is not a JSON object: {exc}") from None
+        if not isinstance(options["method_options"], dict):
+            raise click.UsageError("--options must be a JSON object")
     result = run_method(RunOptions(quiet=quiet, config_file=config_file, **options))
     click.echo(format_summary(result.summary))
     click.echo(f"synthetic data: {result.synthetic_dir}\nresults: {result.results_dir}")
@@ -262,6 +273,80 @@ def leaderboard(dataset: str | None, metric: str, fmt: str, results_dirs: tuple[
         click.echo(f"leaderboard: {output}", err=True)
     else:
         click.echo(text, nl=False)
+
+
+@cli.group()
+def env() -> None:
+    """Environments of peer methods that cannot install beside RGCD (another Python, pins)."""
+
+
+env_dir_option = click.option("--env-dir", type=click.Path(file_okay=False), default=None,
+                              help="Where environments live (default: $SYNTHERELA_ENV_DIR, else a per-user folder).")
+
+
+@env.command("create")
+@click.argument("name")
+@click.option("--python", "python", default=None, help="Interpreter to make it from (a command or a path).")
+@env_dir_option
+@quiet_option
+def env_create(name: str, python: str | None, env_dir: str | None, quiet: bool) -> None:
+    """Make (or remake) the environment NAME with its pinned requirements."""
+    _setup_logging(quiet)
+    from .environments import create
+    from .errors import UnknownNameError
+    from .plugins import build_registry
+
+    registry = build_registry()
+    if name not in registry.environments:
+        raise UnknownNameError(f"unknown environment {name!r} (known: {', '.join(sorted(registry.environments)) or 'none'})")
+    click.echo(f"{name}: {create(registry.environments[name], python, env_dir, quiet)}")
+
+
+@env.command("list")
+@env_dir_option
+def env_list(env_dir: str | None) -> None:
+    """Known environments and whether each exists."""
+    from .environments import describe, env_root
+    from .plugins import build_registry
+
+    click.echo(f"environment dir: {env_root(env_dir)}")
+    for name, spec in sorted(build_registry().environments.items()):
+        made = describe(name, env_dir)
+        state = f"ready (Python {made['python']})" if made else f"missing: syntherela env create {name}"
+        click.echo(f"{name:<14} {state}  [{spec.python}; {', '.join(spec.requirements) or 'no requirements'}]"
+                   f"{' - ' + spec.summary if spec.summary else ''}")
+
+
+@cli.command()
+@click.argument("study", type=click.Path(exists=True, dir_okay=False))
+@data_dir_option
+@click.option("--output-dir", type=click.Path(file_okay=False), default=None,
+              help="Where the study's runs go (default: runs/bench/<study name>).")
+@click.option("--executor", type=click.Choice(["local", "inprocess", "process", "ray"]), default="local",
+              show_default=True, help="local: one run after another; process: a local pool; ray: Ray tasks.")
+@click.option("--workers", type=click.IntRange(min=1), default=None, help="Runs at a time (process, ray).")
+@click.option("--ray-address", default=None, help="A Ray cluster's address (with --executor ray).")
+@click.option("--resume", is_flag=True, help="Continue interrupted fits from their checkpoints.")
+@quiet_option
+def bench(study: str, data_dir: str | None, output_dir: str | None, executor: str, workers: int | None,
+          ray_address: str | None, resume: bool, quiet: bool) -> None:
+    """Run a study (datasets x methods x seeds) from a YAML file, then its leaderboard.
+
+    Runs already finished in the output folder are skipped; a failed run is reported and the
+    rest go on (the exit code is then 1).
+    """
+    _setup_logging(quiet)
+    from .bench import run_study
+
+    outcome = run_study(study, output_dir, data_dir, "inprocess" if executor == "local" else executor, workers,
+                        ray_address, resume)
+    click.echo(outcome["leaderboard"].read_text(encoding="utf-8"), nl=False)
+    click.echo(f"ran {len(outcome['ran'])}, skipped {len(outcome['skipped'])} finished, "
+               f"failed {len(outcome['failed'])}; leaderboard: {outcome['leaderboard']}")
+    for run, error in outcome["failed"]:
+        click.echo(f"failed: {run.dataset} / {run.method} / seed {run.seed}: {error}", err=True)
+    if outcome["failed"]:
+        raise SystemExit(1)
 
 
 def format_summary(summary: dict) -> str:

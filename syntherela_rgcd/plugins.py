@@ -21,6 +21,7 @@ from .methods import MethodSpec
 
 if TYPE_CHECKING:
     from .datasets import DatasetSpec
+    from .environments import EnvironmentSpec
 
 PROJECT = "syntherela"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -39,6 +40,10 @@ class SyntheRelaHookSpecs:
     def syntherela_datasets(self) -> Iterable["DatasetSpec"]:
         """Return the datasets this plugin knows (name, aliases, download URL, builder...)."""
 
+    @hookspec
+    def syntherela_environments(self) -> Iterable["EnvironmentSpec"]:
+        """Return the environments its isolated methods run in (``syntherela env create``)."""
+
 
 @dataclass
 class Registry:
@@ -46,6 +51,7 @@ class Registry:
 
     methods: dict[str, MethodSpec] = field(default_factory=dict)
     datasets: dict[str, "DatasetSpec"] = field(default_factory=dict)
+    environments: dict[str, "EnvironmentSpec"] = field(default_factory=dict)
     #: entry-point name -> one-line reason it could not be loaded
     failures: dict[str, str] = field(default_factory=dict)
 
@@ -107,6 +113,9 @@ def build_registry(extra_plugins: Iterable[ModuleType | object] = ()) -> Registr
     for plugin_name, specs in _collect(manager, "syntherela_datasets", registry.failures):
         for spec in specs:
             registry.datasets[spec.name] = spec
+    for plugin_name, specs in _collect(manager, "syntherela_environments", registry.failures):
+        for spec in specs:
+            registry.environments[spec.name] = spec
     return registry
 
 

@@ -63,6 +63,8 @@ class RunOptions:
     #: Continue a fit that was interrupted: reuse the tables' models it saved (a method
     #: that can checkpoint has a ``checkpoint_dir`` attribute; RGCD does).
     resume: bool = False
+    #: Settings for a method that takes them (a peer's epochs); passed as ``config["options"]``.
+    method_options: dict | None = None
 
 
 @dataclass
@@ -76,8 +78,11 @@ class RunResult:
 
 
 def peak_memory_mb() -> float:
-    """Peak resident memory of this process so far, in MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+    """Peak resident memory so far, in MiB (Linux reports KiB): of this process, or of the
+    largest worker process it waited for where that is larger (a peer in its own environment,
+    a process-pool worker), so a method's memory is counted wherever it ran."""
+    return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+               resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024.0
 
 
 def run_id_for(profile: str | None, seed: int) -> str:
@@ -117,6 +122,7 @@ def run(options: RunOptions, registry: Registry | None = None) -> RunResult:
         "workers": options.workers,
         "ray_address": options.ray_address,
         "quiet": options.quiet,
+        "options": dict(options.method_options or {}),
     }
     method = spec.factory(config)
     # name the run after the profile the method actually uses (RGCD resolves a default)

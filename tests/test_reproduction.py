@@ -1,7 +1,7 @@
 """Fidelity targets on the shared datasets (``pytest -m reproduction``).
 
 Each test fits RGCD with the profile its dataset config names (``cpu`` unless the dataset's
-``benchmark_configs/<name>.yaml`` says otherwise), samples once, scores DDA, utility and
+``profiles/<name>.yaml`` says otherwise), samples once, scores DDA, utility and
 privacy exactly as ``syntherela run`` does, and checks the targets of issue 12 - the best
 published figures, GCFM's (AAAI-26, Table 1; DESIGN.md section 7) - on one seed:
 

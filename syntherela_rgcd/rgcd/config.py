@@ -1,4 +1,4 @@
-"""RGCD configuration: profiles from ``benchmark_configs/``, dataset overrides, user overrides.
+"""RGCD configuration: profiles from ``profiles/``, dataset overrides, user overrides.
 
 Resolution order (later wins): ``default.yaml`` profile -> ``<dataset>.yaml`` (its top-level
 keys and its profile section) -> a user file or dict. Unknown sections or keys are errors,
@@ -25,7 +25,7 @@ TOP_LEVEL = {"positions", "datetime_offsets", "sibling_order", "sibling_values",
 
 
 def _config_file(name: str):
-    return resources.files("syntherela_rgcd").joinpath("benchmark_configs", f"{name}.yaml")
+    return resources.files("syntherela_rgcd").joinpath("profiles", f"{name}.yaml")
 
 
 def _read_yaml(source: Any, what: str) -> dict:

@@ -72,12 +72,12 @@ class RGCD:
     Parameters
     ----------
     profile:
-        ``smoke``, ``cpu`` or ``paper`` (see ``benchmark_configs/default.yaml``).
+        ``smoke``, ``cpu`` or ``paper`` (see ``profiles/default.yaml``).
     config:
         Overrides: a dict or a YAML file with sections ``vae``, ``gnn``, ``diffusion`` and
         ``positions`` (table -> datetime column used as positional encoding).
     dataset:
-        Dataset name whose ``benchmark_configs/<dataset>.yaml`` applies (positions, tuning).
+        Dataset name whose ``profiles/<dataset>.yaml`` applies (positions, tuning).
     device:
         ``auto`` (CUDA when available), ``cpu`` or ``cuda``.
     time_budget:

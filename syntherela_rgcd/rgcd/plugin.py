@@ -10,8 +10,11 @@ from ..plugins import hookimpl
 
 def make_rgcd(config: Mapping[str, Any]):
     """Build an unfitted RGCD from the runner's configuration."""
+    from ..errors import DataError
     from .model import RGCD
 
+    if config.get("options"):
+        raise DataError("method 'rgcd' takes its settings from a YAML file (--config), not --options")
     return RGCD(
         profile=config.get("profile"),
         config=config.get("config_file"),

@@ -1,0 +1,119 @@
+"""Methods that run in their own environment (:mod:`.environments`), in a worker process.
+
+A peer's code cannot be imported here (another Python, another pandas), so the method is a
+proxy: :meth:`IsolatedMethod.fit` writes the tables and ``metadata.json`` in SyntheRela's
+layout into a folder and runs ``<env python> <worker> fit --data DIR --model DIR --options
+JSON``; :meth:`~IsolatedMethod.sample` runs ``... sample --model DIR --out DIR --seed N
+--scale S`` and reads the CSVs back with our loader, so a peer's output is checked like any
+method's. The worker's stderr lines are passed on as our log (its progress), and a failure
+comes back as one line: the worker's ``error.txt`` if it wrote one, else its last stderr line.
+The fitted model is the worker's model folder; :meth:`~IsolatedMethod.save` copies it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from .errors import SyntheRelaError
+from .environments import require
+
+logger = logging.getLogger(__name__)
+ERROR_FILE = "error.txt"
+PEER_FILE = "peer.json"
+
+
+@dataclass(frozen=True)
+class PeerSpec:
+    """A peer: its method name, the environment it runs in, its worker script and default
+    options (overridden by a run's ``options``)."""
+
+    name: str
+    environment: str
+    worker: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+class IsolatedMethod:
+    """A :class:`~syntherela_rgcd.methods.Method` whose fit and sample run in the peer's
+    environment (see the module docstring)."""
+
+    def __init__(self, peer: PeerSpec, config: Mapping[str, Any] | None = None):
+        self.peer = peer
+        config = dict(config or {})
+        self.options = {**peer.options, **(config.get("options") or {})}
+        if config.get("seed") is not None:
+            self.options.setdefault("seed", config["seed"])
+        self.env_dir = config.get("env_dir")
+        self.config = {"method": peer.name, "environment": peer.environment, "options": self.options}
+        self._model: Path | None = None
+        self._metadata: dict | None = None
+        self._scratch = tempfile.TemporaryDirectory(prefix=f"syntherela-{peer.name}-")
+
+    def fit(self, tables: dict, metadata) -> "IsolatedMethod":
+        from .runner import write_tables
+
+        python = require(self.peer.environment, self.env_dir)
+        data = Path(self._scratch.name) / "data"
+        self._metadata = metadata.to_dict()
+        write_tables(tables, data, metadata)
+        (data / "metadata.json").write_text(json.dumps(self._metadata, indent=1))
+        self._model = Path(self._scratch.name) / "model"
+        self._model.mkdir(exist_ok=True)
+        self._work(python, ["fit", "--data", str(data), "--model", str(self._model), "--options",
+                            json.dumps(self.options)], self._model)
+        return self
+
+    def sample(self, seed: int | None = None, scale: float = 1.0) -> dict:
+        from .loading import read_tables
+        from .metadata import RelationalMetadata
+
+        if self._model is None or self._metadata is None:
+            raise SyntheRelaError(f"method {self.peer.name!r}: sample() called before fit()")
+        python = require(self.peer.environment, self.env_dir)
+        out = Path(tempfile.mkdtemp(prefix="sample-", dir=self._scratch.name))
+        self._work(python, ["sample", "--model", str(self._model), "--out", str(out), "--seed", str(seed or 0),
+                            "--scale", str(scale)], out)
+        metadata = RelationalMetadata.load_from_dict(self._metadata)
+        missing = [t for t in metadata.get_tables() if not (out / f"{t}.csv").is_file()]
+        if missing:
+            raise SyntheRelaError(f"method {self.peer.name!r} wrote no CSV for table(s) {', '.join(missing)}")
+        return read_tables(out, metadata, f"{self.peer.name} output")
+
+    def save(self, path: str | Path) -> None:
+        if self._model is None:
+            raise SyntheRelaError(f"method {self.peer.name!r}: save() called before fit()")
+        shutil.copytree(self._model, Path(path), dirs_exist_ok=True)
+        (Path(path) / PEER_FILE).write_text(json.dumps({
+            "name": self.peer.name, "environment": self.peer.environment, "worker": self.peer.worker,
+            "options": self.options, "metadata": self._metadata}, indent=1))
+
+    @classmethod
+    def load(cls, path: str | Path) -> "IsolatedMethod":
+        saved = json.loads((Path(path) / PEER_FILE).read_text())
+        method = cls(PeerSpec(saved["name"], saved["environment"], saved["worker"], saved["options"]))
+        method._model, method._metadata = Path(path), saved["metadata"]
+        return method
+
+    def _work(self, python: Path, arguments: list[str], error_dir: Path) -> None:
+        """Run the worker, pass its stderr on as log lines, and turn a failure into one line."""
+        command = [str(python), self.peer.worker, *arguments]
+        logger.info("%s: %s in environment %r", self.peer.name, arguments[0], self.peer.environment)
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        last = ""
+        assert process.stderr is not None
+        for line in process.stderr:
+            if line.strip():
+                last = line.strip()
+                logger.info("%s: %s", self.peer.name, last)
+        if process.wait() != 0:
+            error_file = error_dir / ERROR_FILE
+            reason = error_file.read_text().strip().splitlines()[0] if error_file.is_file() else last
+            raise SyntheRelaError(f"method {self.peer.name!r} failed in environment {self.peer.environment!r} "
+                                  f"({arguments[0]}): {reason or f'exit code {process.returncode}'}")

@@ -1,0 +1,64 @@
+"""``syntherela bench``: a study file runs its grid, skips what is finished, reports what
+failed and renders the leaderboard (``bench.py``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+QUICK = Path(__file__).resolve().parents[1] / "benchmark_configs" / "quick.yaml"
+
+
+def test_quick_study_runs_then_skips_what_is_finished(cli_invoke, tmp_path):
+    first = cli_invoke(["bench", str(QUICK), "--output-dir", tmp_path / "bench", "--data-dir", tmp_path / "data",
+                        "--quiet"])
+    assert first.exit_code == 0, first.output
+    assert "ran 2, skipped 0 finished, failed 0" in first.output
+    board = (tmp_path / "bench" / "LEADERBOARD.md").read_text()
+    assert "| demo | " in board and "RGCD, here" in board and "SDV (HMA), here" in board
+    again = cli_invoke(["bench", str(QUICK), "--output-dir", tmp_path / "bench", "--data-dir", tmp_path / "data",
+                        "--quiet"])
+    assert again.exit_code == 0 and "ran 0, skipped 2 finished, failed 0" in again.output
+
+
+def test_a_failed_run_is_reported_and_the_rest_go_on(run_main, tmp_path):
+    study = tmp_path / "study.yaml"
+    study.write_text("name: mixed\ndatasets: [org_chart]\nmethods:\n  sdv: {}\n  rgcd: {profile: smoke}\n"
+                     "metrics: [cardinality]\n")
+    result = run_main("bench", study, "--output-dir", tmp_path / "bench", "--data-dir", tmp_path / "data", "--quiet")
+    assert result.code == 1
+    assert "ran 2, skipped 0 finished, failed 1" in result.out
+    assert ("failed: org_chart / sdv / seed 0: error: method 'sdv' cannot model the self-referencing foreign key "
+            "employees.manager_id; use --method rgcd") in result.err
+    assert (tmp_path / "bench" / "results" / "org_chart" / "rgcd" / "smoke-seed0" / "summary.json").is_file()
+
+
+@pytest.mark.parametrize("text, message", [
+    ("datasets: [demo]\nmethods: [rgcd]\nseed: [0]\n", "unknown key(s) seed"),
+    ("datasets: [demo]\n", "'methods' is missing or empty"),
+    ("datasets: [demo]\nmethods:\n  rgcd: {epochs: 3}\n", "method 'rgcd': unknown setting(s) epochs"),
+])
+def test_a_broken_study_is_named_in_one_line(tmp_path, text, message):
+    from syntherela_rgcd.bench import load_study
+    from syntherela_rgcd.errors import DataError
+
+    study = tmp_path / "s.yaml"
+    study.write_text(text)
+    with pytest.raises(DataError, match=r"^study .*s\.yaml: " + message.replace("(", r"\(").replace(")", r"\)")):
+        load_study(study)
+
+
+def test_method_options_reach_a_method_and_rgcd_refuses_them(run_main):
+    result = run_main("run", "--method", "rgcd", "--options", '{"epochs": 3}', "--metrics", "none")
+    assert result.code == 2 and "method 'rgcd' takes its settings from a YAML file (--config), not --options" in result.err
+
+
+@pytest.mark.parametrize("study", sorted((QUICK.parent).glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_study_in_the_repository_loads_and_names_known_methods(study):
+    from syntherela_rgcd.bench import load_study
+    from syntherela_rgcd.plugins import build_registry
+
+    registry = build_registry()
+    loaded = load_study(study)
+    assert loaded.runs and all(registry.method(run.method) for run in loaded.runs)

@@ -1,0 +1,118 @@
+"""Methods in their own environment (``environments.py``, ``isolated.py``): a tiny peer,
+installed as a plugin, runs in a real second virtual environment made by ``syntherela env
+create``, exchanging tables through files."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import _install_fake_distribution
+
+WORKER = Path(__file__).parent / "peers" / "echo_worker.py"
+ECHO_MODULE = f'''
+"""A third-party plugin whose method runs in its own environment."""
+
+from syntherela_rgcd.environments import EnvironmentSpec
+from syntherela_rgcd.isolated import IsolatedMethod, PeerSpec
+from syntherela_rgcd.methods import MethodSpec
+from syntherela_rgcd.plugins import hookimpl
+
+PEER = PeerSpec("echo", "echo-env", {str(WORKER)!r})
+
+
+@hookimpl
+def syntherela_environments():
+    return [EnvironmentSpec("echo-env", python={sys.executable!r}, summary="standard library only")]
+
+
+@hookimpl
+def syntherela_methods():
+    return [MethodSpec(name="echo", factory=lambda config: IsolatedMethod(PEER, config),
+                       summary="keeps every k-th root row (test peer)")]
+'''
+
+
+@pytest.fixture
+def echo_plugin(tmp_path_factory, monkeypatch):
+    site = tmp_path_factory.mktemp("echo-site")
+    _install_fake_distribution(site, "echo_peer_plugin", "echo-peer-plugin", "[syntherela]\necho = echo_peer_plugin\n",
+                               ECHO_MODULE)
+    monkeypatch.syspath_prepend(str(site))
+    monkeypatch.setenv("SYNTHERELA_ENV_DIR", str(tmp_path_factory.mktemp("envs")))
+    yield
+    sys.modules.pop("echo_peer_plugin", None)
+
+
+def test_a_missing_environment_is_one_line_with_the_command_that_makes_it(echo_plugin, run_main):
+    result = run_main("run", "--method", "echo", "--dataset", "demo", "--metrics", "none")
+    assert result.code == 2 and "Traceback" not in result.err
+    [line] = [line for line in result.err.splitlines() if line.startswith("error:")]
+    assert "environment 'echo-env' does not exist" in line and line.endswith("'syntherela env create echo-env'")
+
+
+def test_env_create_then_run_in_it(echo_plugin, cli_invoke, tmp_path):
+    listed = cli_invoke(["env", "list"])
+    assert "echo-env       missing: syntherela env create echo-env" in listed.output
+    created = cli_invoke(["env", "create", "echo-env", "--quiet"])
+    assert created.exit_code == 0, created.output
+    assert f"Python {sys.version.split()[0]}" in cli_invoke(["env", "list"]).output
+    result = cli_invoke(["run", "--method", "echo", "--dataset", "demo", "--metrics", "cardinality",
+                         "--output-dir", tmp_path / "out", "--quiet"])
+    assert result.exit_code == 0, result.output
+    sample = tmp_path / "out" / "synthetic" / "demo" / "echo" / "default-seed0" / "sample1"
+    assert sorted(p.stem for p in sample.glob("*.csv")) == ["customers", "purchases", "stores"]
+    assert (tmp_path / "out" / "models" / "demo" / "echo" / "default-seed0" / "peer.json").is_file()
+
+
+def test_progress_and_failure_come_back_and_a_saved_peer_samples_again(echo_plugin, cli_invoke, tmp_path, caplog):
+    assert cli_invoke(["env", "create", "echo-env", "--quiet"]).exit_code == 0
+    from syntherela_rgcd.datasets import prepare_dataset
+    from syntherela_rgcd.errors import SyntheRelaError
+    from syntherela_rgcd.isolated import IsolatedMethod
+    from syntherela_rgcd.plugins import build_registry
+
+    registry = build_registry()
+    data = prepare_dataset("demo", tmp_path / "data", registry)
+    factory = registry.method("echo").factory
+    with caplog.at_level(logging.INFO, logger="syntherela_rgcd.isolated"):
+        method = factory({}).fit(data.tables, data.metadata)
+    assert "echo: echo: fitting on 3 tables" in caplog.text, "the worker's stderr is our log"
+    first, second = method.sample(seed=0), method.sample(seed=1)
+    assert len(first["stores"]) == len(data.tables["stores"]) and len(second["stores"]) < len(first["stores"])
+    assert first["purchases"]["customer_id"].isin(first["customers"]["customer_id"]).all()
+    method.save(tmp_path / "model")
+    again = IsolatedMethod.load(tmp_path / "model").sample(seed=0)
+    assert again["stores"].equals(first["stores"])
+    with pytest.raises(SyntheRelaError, match=r"^method 'echo' failed in environment 'echo-env' \(fit\): "
+                                              r"out of memory$"):
+        factory({"options": {"fail": "out of memory"}}).fit(data.tables, data.metadata)
+
+
+def test_tabularargn_is_registered_with_its_environment(run_main, tmp_path, monkeypatch):
+    monkeypatch.setenv("SYNTHERELA_ENV_DIR", str(tmp_path / "no-envs"))
+    listed = run_main("env", "list")
+    assert "tabularargn    missing: syntherela env create tabularargn" in listed.out
+    assert "mostlyai[local]==6.2.0" in listed.out
+    result = run_main("run", "--method", "tabularargn", "--dataset", "demo", "--metrics", "none")
+    assert result.code == 2 and "create it with 'syntherela env create tabularargn'" in result.err
+
+
+@pytest.mark.slow
+def test_tabularargn_runs_in_its_environment(cli_invoke, tmp_path):
+    """The real peer (MOSTLY AI SDK, local mode) on the demo, one minute per table; skipped
+    where ``syntherela env create tabularargn`` has not been run (``$SYNTHERELA_ENV_DIR``)."""
+    import os
+
+    from syntherela_rgcd.environments import describe
+
+    if describe("tabularargn", os.environ.get("SYNTHERELA_ENV_DIR")) is None:
+        pytest.skip("no tabularargn environment: syntherela env create tabularargn")
+    result = cli_invoke(["run", "--method", "tabularargn", "--dataset", "demo", "--options",
+                         '{"max_training_time": 1}', "--metrics", "cardinality", "--output-dir", tmp_path / "out",
+                         "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "customers_purchases" in result.output
