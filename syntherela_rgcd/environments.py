@@ -4,7 +4,7 @@ interpreter with the peer's pinned requirements.
 Peers do not install beside RGCD: RCTGAN needs Python < 3.10 and pandas < 2, MOSTLY AI's SDK
 numpy >= 2. SyntheRela's own experiments keep one conda environment per method by hand; here
 ``syntherela env create NAME`` makes ``<env dir>/NAME`` (``$SYNTHERELA_ENV_DIR``, else a
-per-user data folder) with ``python -m venv`` from the spec's interpreter and ``pip install``
+per-user data folder) with ``virtualenv`` from the spec's interpreter and ``pip install``
 of its requirements; a marker file written last says it is complete and a failed install is
 removed, so a broken install never looks like an environment. A method that runs in an environment
 (:mod:`.isolated`) asks :func:`require` for it and gets a one-line error with the command that
@@ -84,9 +84,12 @@ def create(spec: EnvironmentSpec, python: str | None = None, env_dir: str | os.P
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.rmtree(target, ignore_errors=True)
     try:  # made in place (a venv's scripts name their folder); the marker, written last, makes it usable
-        _call([interpreter, "-m", "venv", *([] if spec.requirements else ["--without-pip"]), str(target)], spec,
-              "make the virtual environment", quiet)
+        # virtualenv rather than the interpreter's own venv: it seeds pip from its own wheels, so an
+        # interpreter without ensurepip (Debian's python3.9 has none without python3.9-venv) works too
+        _call([sys.executable, "-m", "virtualenv", "--quiet", "--python", interpreter,
+               *([] if spec.requirements else ["--no-seed"]), str(target)], spec, "make the virtual environment", quiet)
         python_path = target / "bin" / "python"
+        _pip_without_distutils(python_path)
         if spec.requirements:
             _call([str(python_path), "-m", "pip", "install", "--disable-pip-version-check", *spec.pip_args,
                    *spec.requirements], spec, "install the requirements", quiet)
@@ -110,3 +113,14 @@ def _call(command: list[str], spec: EnvironmentSpec, what: str, quiet: bool) -> 
         tail = (done.stderr or "").strip().splitlines()[-1:] if quiet else []
         raise EnvironmentError_(f"environment {spec.name!r}: could not {what} ({' '.join(command[:3])} ... exited "
                                 f"{done.returncode}{': ' + tail[0] if tail else ''})")
+
+
+def _pip_without_distutils(python: Path) -> None:
+    """Let pip run on an interpreter whose distutils is a stub (Debian's python3.9 ships the
+    rest in python3-distutils, which cannot be installed beside bookworm's): pip below Python
+    3.10 reads install paths through distutils unless ``sysconfig._PIP_USE_SYSCONFIG`` is set,
+    which a ``.pth`` line in the environment does at every start (from 3.10 on it is pip's
+    default, so the line changes nothing there)."""
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    Path(site, "_pip_use_sysconfig.pth").write_text("import sysconfig; sysconfig._PIP_USE_SYSCONFIG = True\n")

@@ -3,7 +3,7 @@
 A peer's code cannot be imported here (another Python, another pandas), so the method is a
 proxy: :meth:`IsolatedMethod.fit` writes the tables and ``metadata.json`` in SyntheRela's
 layout into a folder and runs ``<env python> <worker> fit --data DIR --model DIR --options
-JSON``; :meth:`~IsolatedMethod.sample` runs ``... sample --model DIR --out DIR --seed N
+JSON`` (``metadata_v0.json`` too, SDV 0.x's layout); :meth:`~IsolatedMethod.sample` runs ``... sample --model DIR --out DIR --seed N
 --scale S`` and reads the CSVs back with our loader, so a peer's output is checked like any
 method's. The worker's stderr lines are passed on as our log (its progress), and a failure
 comes back as one line: the worker's ``error.txt`` if it wrote one, else its last stderr line.
@@ -20,6 +20,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
+
+from syntherela.metadata import convert_metadata_to_v0
 
 from .errors import SyntheRelaError
 from .environments import require
@@ -64,6 +66,8 @@ class IsolatedMethod:
         self._metadata = metadata.to_dict()
         write_tables(tables, data, metadata)
         (data / "metadata.json").write_text(json.dumps(self._metadata, indent=1))
+        # SDV's v0 layout too, for peers built on SDV 0.x (RCTGAN), converted as SyntheRela does
+        (data / "metadata_v0.json").write_text(json.dumps(convert_metadata_to_v0(metadata), indent=1))
         self._model = Path(self._scratch.name) / "model"
         self._model.mkdir(exist_ok=True)
         self._work(python, ["fit", "--data", str(data), "--model", str(self._model), "--options",

@@ -97,6 +97,7 @@ def test_tabularargn_is_registered_with_its_environment(run_main, tmp_path, monk
     listed = run_main("env", "list")
     assert "tabularargn    missing: syntherela env create tabularargn" in listed.out
     assert "mostlyai[local]==6.2.0" in listed.out
+    assert "rctgan         missing: syntherela env create rctgan  [python3.9; rctgan==1.1, torch==1.12.1" in listed.out
     result = run_main("run", "--method", "tabularargn", "--dataset", "demo", "--metrics", "none")
     assert result.code == 2 and "create it with 'syntherela env create tabularargn'" in result.err
 
@@ -116,3 +117,27 @@ def test_tabularargn_runs_in_its_environment(cli_invoke, tmp_path):
                          "--quiet"])
     assert result.exit_code == 0, result.output
     assert "customers_purchases" in result.output
+
+
+@pytest.mark.slow
+def test_rctgan_runs_in_its_python39_environment(cli_invoke, tmp_path):
+    """The real RCTGAN 1.1 on the demo, 2 epochs per table; skipped without its environment."""
+    import os
+
+    from syntherela_rgcd.environments import describe
+
+    if describe("rctgan", os.environ.get("SYNTHERELA_ENV_DIR")) is None:
+        pytest.skip("no rctgan environment: syntherela env create rctgan (needs python3.9)")
+    result = cli_invoke(["run", "--method", "rctgan", "--dataset", "demo", "--options", '{"epochs": 2}',
+                         "--metrics", "cardinality", "--output-dir", tmp_path / "out", "--quiet"])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_peer_row_in_the_leaderboard_says_its_budget():
+    from syntherela_rgcd.leaderboard import build_leaderboard
+
+    run = {"dataset": "demo", "method": "rctgan", "run_id": "default-seed0", "profile": None, "seed": 0,
+           "created": "2026-12-04T03:00:00+00:00", "config": {"options": {"epochs": 60, "seed": 0}},
+           "scores": {"sample1": {"dda": {"stores": {"accuracy": 0.9, "se": 0.02}}}}}
+    [row] = [r for r in build_leaderboard([run], "dda", "demo") if r.source == "here"]
+    assert row.profile == "epochs 60"

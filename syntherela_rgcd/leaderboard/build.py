@@ -20,9 +20,16 @@ def _samples(run: dict) -> list[dict]:
 def _groups(runs: Sequence[dict]) -> dict[tuple[str, str, str], list[dict]]:
     groups: dict[tuple[str, str, str], list[dict]] = {}
     for run in runs:
-        profile = run.get("profile") or "default"
+        profile = run.get("profile") or _budget(run) or "default"
         groups.setdefault((str(run.get("dataset")), str(run.get("method")), str(profile)), []).append(run)
     return groups
+
+
+def _budget(run: dict) -> str:
+    """A peer's settings (``run --options``: epochs, minutes per table) as its profile label,
+    so each measured row says what budget it had."""
+    options = (run.get("config") or {}).get("options") or {}
+    return ", ".join(f"{k} {v}" for k, v in sorted(options.items()) if k != "seed")
 
 
 def _local_row(view: str, key: tuple[str, str, str], contributing: list[dict], **fields) -> Row:

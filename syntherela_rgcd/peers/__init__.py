@@ -17,6 +17,7 @@ from ..plugins import hookimpl
 
 HERE = Path(__file__).parent
 
+RCTGAN = PeerSpec("rctgan", "rctgan", str(HERE / "rctgan_worker.py"))
 TABULARARGN = PeerSpec("tabularargn", "tabularargn", str(HERE / "tabularargn_worker.py"),
                        {"max_training_time": 10.0, "max_epochs": 100, "model": "MOSTLY_AI/Medium"})
 
@@ -24,6 +25,10 @@ TABULARARGN = PeerSpec("tabularargn", "tabularargn", str(HERE / "tabularargn_wor
 @hookimpl
 def syntherela_environments() -> list[EnvironmentSpec]:
     return [
+        EnvironmentSpec("rctgan", python="python3.9",
+                        requirements=("rctgan==1.1", "torch==1.12.1", "pandas<2"),
+                        summary="RCTGAN 1.1 (Python < 3.10, pandas < 2; it declares no torch, 1.12.1 is the "
+                                "last with a self-contained build for 3.9)"),
         EnvironmentSpec("tabularargn", python="python3.11",
                         requirements=("torch==2.13.0", "mostlyai[local]==6.2.0"),
                         # PyPI's torchvision / torchaudio (CUDA builds, pulled in by the SDK's
@@ -37,6 +42,9 @@ def syntherela_environments() -> list[EnvironmentSpec]:
 @hookimpl
 def syntherela_methods() -> list[MethodSpec]:
     return [
+        MethodSpec("rctgan", lambda config: IsolatedMethod(RCTGAN, config),
+                   "RCTGAN 1.1 (CTGAN per table conditioned on parent rows) in its own Python 3.9 environment; "
+                   "option epochs (default 1,000 per table)"),
         MethodSpec("tabularargn", lambda config: IsolatedMethod(TABULARARGN, config),
                    "MOSTLY AI's TabularARGN (SDK 6.2, local mode) in its own environment; "
                    "options: max_training_time (minutes per table), max_epochs, model"),

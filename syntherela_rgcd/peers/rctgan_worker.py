@@ -1,0 +1,107 @@
+"""RCTGAN worker: RCTGAN 1.1 (Python < 3.10, pandas < 2), run in the ``rctgan`` environment.
+
+As SyntheRela's ``experiments/generation/rctgan/generate_rctgan.py`` runs it: the metadata in
+SDV's v0 format (``metadata_v0.json``, written by the caller with SyntheRela's
+``convert_metadata_to_v0``), categorical columns read as text, datetimes parsed, ids inferred,
+``RCTGAN(metadata, hyperparam)`` fitted with the run's seed and pickled. Option ``epochs`` caps
+every table's epochs (RCTGAN's default is 1,000, hours per table on a CPU). Sampling renumbers
+every key 0..n-1 (foreign keys with it): RCTGAN writes ids such as ``NA``, which readers that
+take ``NA`` for missing turn into dangling keys. Standard library, pandas and rctgan only.
+"""
+
+import argparse
+import json
+import pickle
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+
+def read(folder, metadata_v0):
+    tables = {}
+    for name, spec in metadata_v0["tables"].items():
+        dtypes = {c: "object" for c, f in spec["fields"].items() if f["type"] == "categorical"}
+        dates = [c for c, f in spec["fields"].items() if f["type"] == "datetime"]
+        tables[name] = pd.read_csv(Path(folder, f"{name}.csv"), low_memory=False, dtype=dtypes, parse_dates=dates)
+    return tables
+
+
+def fit(args):
+    from rctgan import Metadata
+    from rctgan.relational import RCTGAN
+
+    options = json.loads(args.options)
+    metadata_v0 = json.loads(Path(args.data, "metadata_v0.json").read_text())
+    tables = read(args.data, metadata_v0)
+    hyperparam = {name: {"epochs": int(options["epochs"])} for name in tables} if "epochs" in options else None
+    print(f"rctgan: fitting {len(tables)} tables"
+          f"{', ' + str(options['epochs']) + ' epochs each' if 'epochs' in options else ''}", file=sys.stderr,
+          flush=True)
+    model = RCTGAN(metadata=Metadata(metadata=str(Path(args.data, "metadata_v0.json"))), hyperparam=hyperparam,
+                   seed=options.get("seed"))
+    model.fit(tables)
+    with open(Path(args.model, "rctgan.pkl"), "wb") as handle:
+        pickle.dump(model, handle)
+    for name in ("metadata.json", "metadata_v0.json"):
+        Path(args.model, name).write_text(Path(args.data, name).read_text())
+
+
+def renumbered(tables, metadata):
+    """Every primary key as 0..n-1, and every foreign key mapped the same way."""
+    mapping = {}
+    for name, spec in metadata["tables"].items():
+        pk = spec.get("primary_key")
+        if pk:
+            mapping[name] = {value: i for i, value in enumerate(tables[name][pk].tolist())}
+            tables[name][pk] = range(len(tables[name]))
+    for rel in metadata["relationships"]:
+        child, fk = rel["child_table_name"], rel["child_foreign_key"]
+        codes = mapping[rel["parent_table_name"]]
+        tables[child][fk] = tables[child][fk].map(lambda v: codes.get(v)).astype("Int64")
+    return tables
+
+
+def sample(args):
+    if float(args.scale) != 1.0:
+        raise ValueError("RCTGAN samples the real number of root rows only (scale 1)")
+    metadata = json.loads(Path(args.model, "metadata.json").read_text())
+    with open(Path(args.model, "rctgan.pkl"), "rb") as handle:
+        model = pickle.load(handle)
+    model.seed = int(args.seed)
+    tables = renumbered(model.sample(), metadata)
+    for name, spec in metadata["tables"].items():
+        frame = tables[name]
+        for column, column_spec in spec["columns"].items():
+            if column_spec["sdtype"] == "datetime":
+                frame[column] = pd.to_datetime(frame[column]).dt.strftime(column_spec["datetime_format"])
+        frame[list(spec["columns"])].to_csv(Path(args.out, f"{name}.csv"), index=False)
+    print(f"rctgan: sampled {', '.join(f'{n} {len(t)}' for n, t in tables.items())} rows", file=sys.stderr, flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    commands = parser.add_subparsers(dest="command")
+    fit_parser = commands.add_parser("fit")
+    fit_parser.add_argument("--data")
+    fit_parser.add_argument("--model")
+    fit_parser.add_argument("--options", default="{}")
+    sample_parser = commands.add_parser("sample")
+    sample_parser.add_argument("--model")
+    sample_parser.add_argument("--out")
+    sample_parser.add_argument("--seed", default="0")
+    sample_parser.add_argument("--scale", default="1.0")
+    arguments = parser.parse_args()
+    folder = arguments.model if arguments.command == "fit" else arguments.out
+    try:
+        {"fit": fit, "sample": sample}[arguments.command](arguments)
+    except Exception as exc:  # one line for the caller; the traceback stays on stderr
+        import traceback
+
+        traceback.print_exc()
+        Path(folder, "error.txt").write_text(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}\n")
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
