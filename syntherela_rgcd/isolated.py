@@ -53,7 +53,11 @@ class IsolatedMethod:
         if config.get("seed") is not None:
             self.options.setdefault("seed", config["seed"])
         self.env_dir = config.get("env_dir")
-        self.config = {"method": peer.name, "environment": peer.environment, "options": self.options}
+        given = config.get("options") or {}
+        # the run's profile (and so its run id) names the budget it was given: epochs60-seed0
+        budget = "_".join(f"{k}{v}" for k, v in sorted(given.items())).replace(" ", "").replace("/", "-")
+        self.config = {"method": peer.name, "environment": peer.environment, "options": self.options,
+                       "profile": budget or None}
         self._model: Path | None = None
         self._metadata: dict | None = None
         self._scratch = tempfile.TemporaryDirectory(prefix=f"syntherela-{peer.name}-")
