@@ -113,7 +113,10 @@ class IsolatedMethod:
         """Run the worker, pass its stderr on as log lines, and turn a failure into one line."""
         command = [str(python), self.peer.worker, *arguments]
         logger.info("%s: %s in environment %r", self.peer.name, arguments[0], self.peer.environment)
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        # in the scratch folder: peers write temporary files into their working directory (RCTGAN's
+        # SDV 0.x leaves .sample.csv.temp behind)
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                   cwd=self._scratch.name)
         last = ""
         assert process.stderr is not None
         for line in process.stderr:
