@@ -69,11 +69,11 @@ def replicate(tables: dict[str, pd.DataFrame], metadata, copies: int) -> dict[st
 
 
 def write_dataset(tables, metadata, folder: Path) -> None:
-    from syntherela.data import save_tables
+    from syntherela_rgcd.runner import write_tables
 
     folder.mkdir(parents=True, exist_ok=True)
     metadata.save_to_json(str(folder / "metadata.json"))
-    save_tables({k: v.copy() for k, v in tables.items()}, folder, metadata=metadata)
+    write_tables(tables, folder, metadata)
 
 
 class Competitor:

@@ -42,6 +42,11 @@ class PeerSpec:
     options: Mapping[str, Any] = field(default_factory=dict)
 
 
+def budget_label(options: Mapping[str, Any]) -> str:
+    """Settings as a folder-safe label: ``{"epochs": 60}`` -> ``epochs60``."""
+    return "_".join(f"{k}{v}" for k, v in sorted(options.items())).replace(" ", "").replace("/", "-")
+
+
 class IsolatedMethod:
     """A :class:`~syntherela_rgcd.methods.Method` whose fit and sample run in the peer's
     environment (see the module docstring)."""
@@ -53,11 +58,9 @@ class IsolatedMethod:
         if config.get("seed") is not None:
             self.options.setdefault("seed", config["seed"])
         self.env_dir = config.get("env_dir")
-        given = config.get("options") or {}
         # the run's profile (and so its run id) names the budget it was given: epochs60-seed0
-        budget = "_".join(f"{k}{v}" for k, v in sorted(given.items())).replace(" ", "").replace("/", "-")
         self.config = {"method": peer.name, "environment": peer.environment, "options": self.options,
-                       "profile": budget or None}
+                       "profile": budget_label(config.get("options") or {}) or None}
         self._model: Path | None = None
         self._metadata: dict | None = None
         self._scratch = tempfile.TemporaryDirectory(prefix=f"syntherela-{peer.name}-")

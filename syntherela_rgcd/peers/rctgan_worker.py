@@ -9,13 +9,13 @@ every key 0..n-1 (foreign keys with it): RCTGAN writes ids such as ``NA``, which
 take ``NA`` for missing turn into dangling keys. Standard library, pandas and rctgan only.
 """
 
-import argparse
 import json
 import pickle
 import sys
 from pathlib import Path
 
 import pandas as pd
+from worker_cli import run_worker
 
 
 def read(folder, metadata_v0):
@@ -79,29 +79,5 @@ def sample(args):
     print(f"rctgan: sampled {', '.join(f'{n} {len(t)}' for n, t in tables.items())} rows", file=sys.stderr, flush=True)
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    commands = parser.add_subparsers(dest="command")
-    fit_parser = commands.add_parser("fit")
-    fit_parser.add_argument("--data")
-    fit_parser.add_argument("--model")
-    fit_parser.add_argument("--options", default="{}")
-    sample_parser = commands.add_parser("sample")
-    sample_parser.add_argument("--model")
-    sample_parser.add_argument("--out")
-    sample_parser.add_argument("--seed", default="0")
-    sample_parser.add_argument("--scale", default="1.0")
-    arguments = parser.parse_args()
-    folder = arguments.model if arguments.command == "fit" else arguments.out
-    try:
-        {"fit": fit, "sample": sample}[arguments.command](arguments)
-    except Exception as exc:  # one line for the caller; the traceback stays on stderr
-        import traceback
-
-        traceback.print_exc()
-        Path(folder, "error.txt").write_text(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}\n")
-        sys.exit(1)
-
-
 if __name__ == "__main__":
-    main()
+    run_worker(fit, sample)

@@ -8,12 +8,12 @@ model folder; ``sample --model DIR --out DIR --seed N --scale S`` generates. Sta
 pandas and mostlyai only: this file does not import syntherela_rgcd.
 """
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
 import pandas as pd
+from worker_cli import run_worker
 
 ENCODINGS = {"categorical": "TABULAR_CATEGORICAL", "boolean": "TABULAR_CATEGORICAL",
              "numerical": "TABULAR_NUMERIC_AUTO", "datetime": "TABULAR_DATETIME", "id": "AUTO"}
@@ -99,29 +99,5 @@ def sample(args):
           flush=True)
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    commands = parser.add_subparsers(dest="command", required=True)
-    fit_parser = commands.add_parser("fit")
-    fit_parser.add_argument("--data")
-    fit_parser.add_argument("--model")
-    fit_parser.add_argument("--options", default="{}")
-    sample_parser = commands.add_parser("sample")
-    sample_parser.add_argument("--model")
-    sample_parser.add_argument("--out")
-    sample_parser.add_argument("--seed", default="0")
-    sample_parser.add_argument("--scale", default="1.0")
-    arguments = parser.parse_args()
-    folder = arguments.model if arguments.command == "fit" else arguments.out
-    try:
-        {"fit": fit, "sample": sample}[arguments.command](arguments)
-    except Exception as exc:  # one line for the caller; the traceback stays on stderr
-        import traceback
-
-        traceback.print_exc()
-        Path(folder, "error.txt").write_text(f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}\n")
-        sys.exit(1)
-
-
 if __name__ == "__main__":
-    main()
+    run_worker(fit, sample)
