@@ -1,11 +1,13 @@
 """Fit + sample + score several methods on several datasets and seeds, and tabulate the results.
 
-Each (dataset, method, seed) runs as its own ``syntherela run`` process so that the peak memory
-reported is that run's alone. ``--jobs N`` runs N of them at a time, each with
-``cores / N`` torch/OpenMP threads (small models gain little from a second thread, so two
-single-threaded runs side by side finish sooner on a 2-core machine than one after the other;
-their fit seconds then include the neighbour's load). ``--collect`` runs nothing and tabulates
-the runs already in ``--output-dir`` (those that exist).
+The grid runs through ``syntherela bench`` (:func:`syntherela_rgcd.bench.run_study`): each
+(dataset, method, seed) is its own ``syntherela run`` process so that the peak memory reported
+is that run's alone, and a run already finished in ``--output-dir`` is skipped. ``--jobs N``
+runs N of them at a time in bench's process executor, each with ``cores / N`` torch/OpenMP
+threads (small models gain little from a second thread, so two single-threaded runs side by
+side finish sooner on a 2-core machine than one after the other; their fit seconds then
+include the neighbour's load). ``--collect`` runs nothing and tabulates the runs already in
+``--output-dir`` (those that exist).
 
 The table (DDA per table with standard error, utility and DCR when scored, fit and sample
 seconds, peak memory, and the paper's RGCD figure), one row per run plus the mean over seeds,
@@ -24,12 +26,12 @@ import os
 import platform
 import shutil
 import statistics
-import subprocess
 import sys
-import time
-from concurrent.futures import ThreadPoolExecutor
+import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
+
+import yaml
 
 from syntherela_rgcd.published import paper_rgcd_dda
 
@@ -41,26 +43,31 @@ def run_id_of(method: str, args: argparse.Namespace, seed: int) -> str:
     return f"{(args.profile if method == 'rgcd' else None) or 'default'}-seed{seed}"
 
 
-def run_one(method: str, dataset: str, seed: int, args: argparse.Namespace) -> dict:
-    """One ``syntherela run`` in a child process; returns its summary (or the failure)."""
-    command = [
-        sys.executable, "-m", "syntherela_rgcd.cli", "run", "--method", method, "--dataset", dataset,
-        "--data-dir", args.data_dir, "--output-dir", args.output_dir, "--seed", str(seed),
-        "--metrics", args.metrics, "--quiet",
-    ]
-    if method == "rgcd" and args.profile:
-        command += ["--profile", args.profile]
-    threads = str(max((os.cpu_count() or 1) // args.jobs, 1))
-    env = {**os.environ, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
-    started = time.perf_counter()
-    completed = subprocess.run(command, capture_output=True, text=True, env=env)
-    wall = time.perf_counter() - started
-    if completed.returncode != 0:
-        error = (completed.stderr.strip().splitlines() or ["(no output)"])[-1]
-        print(f"  {dataset} / {method} / seed {seed}: FAILED ({error})", flush=True)
-        return {"dataset": dataset, "method": method, "seed": seed, "error": error, "wall_seconds": round(wall, 1)}
-    print(f"  {dataset} / {method} / seed {seed}: done in {wall:.0f} s", flush=True)
-    return collect_one(method, dataset, seed, args, wall)
+def run_all(work: list[tuple[str, str, int]], args: argparse.Namespace) -> list[dict]:
+    """The grid as a ``syntherela bench`` study (one ``syntherela run`` process per run, a
+    process pool of ``--jobs`` with cores / jobs threads each, finished runs skipped); returns
+    each run's summary (or its failure)."""
+    from syntherela_rgcd.bench import run_study
+
+    study = {"name": args.name or f"benchmark_{args.profile}", "datasets": args.datasets.split(","),
+             "methods": {m: ({"profile": args.profile} if m == "rgcd" and args.profile else {})
+                         for m in args.methods.split(",")},
+             "seeds": [int(s) for s in args.seeds.split(",")], "metrics": args.metrics.split(",")}
+    with tempfile.TemporaryDirectory() as folder:
+        study_file = Path(folder, "study.yaml")
+        study_file.write_text(yaml.safe_dump(study))
+        outcome = run_study(study_file, args.output_dir, args.data_dir,
+                            "process" if args.jobs > 1 else "inprocess", args.jobs)
+    seconds = {(r.dataset, r.method, r.seed): o["seconds"] for r, o in outcome["outcomes"].items()}
+    failed = {(r.dataset, r.method, r.seed): error for r, error in outcome["failed"]}
+    summaries = []
+    for method, dataset, seed in work:
+        if (dataset, method, seed) in failed:
+            summaries.append({"dataset": dataset, "method": method, "seed": seed,
+                              "error": failed[(dataset, method, seed)]})
+        else:
+            summaries.append(collect_one(method, dataset, seed, args, seconds.get((dataset, method, seed))))
+    return summaries
 
 
 def collect_one(method: str, dataset: str, seed: int, args: argparse.Namespace, wall: float | None = None) -> dict:
@@ -177,8 +184,7 @@ def main() -> None:
             print(f"  not found: {missing['dataset']} / {missing['method']} / seed {missing['seed']}", file=sys.stderr)
         summaries = [s for s in summaries if "error" not in s]
     else:
-        with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            summaries = list(pool.map(lambda job: run_one(*job, args), work))
+        summaries = run_all(work, args)
     rows = [row for summary in summaries for row in rows_of(summary)]
     stem = args.name or f"benchmark_{args.profile}"
     (REPO / "results").mkdir(exist_ok=True)

@@ -29,6 +29,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,11 +93,17 @@ def load_study(path: str | os.PathLike) -> Study:
 
 
 def finished(output_dir: Path, run: BenchRun, dataset: str) -> bool:
-    """A summary for this dataset, method, seed (and profile, where the study names one) exists."""
+    """A summary for this dataset, method, seed and budget exists: the profile where the study
+    names one, else a peer's options as its run is named (``epochs60``), so that a run at another
+    budget does not count as this one."""
+    from .isolated import budget_label
+
     folder = output_dir / "results" / dataset / run.method
+    options = run.settings.get("options")
+    wanted = run.settings.get("profile") or (budget_label(options) if options else None)
     for summary_file in folder.glob("*/summary.json"):
         summary = json.loads(summary_file.read_text())
-        if summary.get("seed") == run.seed and run.settings.get("profile") in (None, summary.get("profile")):
+        if summary.get("seed") == run.seed and wanted in (None, summary.get("profile")):
             return True
     return False
 
@@ -121,18 +128,29 @@ def command_for(run: BenchRun, study: Study, output_dir: Path, data_dir: str | N
     return command
 
 
-def execute(command: list[str]) -> dict[str, Any]:
-    """One run in its own process: its exit code and last error line (what the CLI printed)."""
-    done = subprocess.run(command, capture_output=True, text=True)
+def execute(task: tuple[str, list[str], int | None]) -> dict[str, Any]:
+    """One run in its own process: its exit code, last error line (what the CLI printed) and
+    wall seconds. Its start and end are logged (where the executor runs it), so a long study
+    shows progress. ``threads`` also goes to the environment, where a peer's worker reads it."""
+    label, command, threads = task
+    env = {**os.environ, **({"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)} if threads else {})}
+    started = time.monotonic()
+    logging.getLogger(__name__).info("%s: started", label)
+    done = subprocess.run(command + (["--threads", str(threads)] if threads else []), capture_output=True,
+                          text=True, env=env)
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     tail = errors[-1] if errors else (done.stderr.strip().splitlines() or [""])[-1]
-    return {"returncode": done.returncode, "error": tail if done.returncode else ""}
+    logging.getLogger(__name__).info("%s: %s after %.0f s", label, "done" if done.returncode == 0 else "failed",
+                                     time.monotonic() - started)
+    return {"returncode": done.returncode, "error": tail if done.returncode else "",
+            "seconds": round(time.monotonic() - started, 1)}
 
 
 def run_study(study_file: str | os.PathLike, output_dir: str | os.PathLike | None = None,
               data_dir: str | os.PathLike | None = None, executor: str = "inprocess", workers: int | None = None,
-              ray_address: str | None = None, resume: bool = False) -> dict:
-    """Run every unfinished run of the study, then write its leaderboard; returns what ran."""
+              ray_address: str | None = None, resume: bool = False, threads: int | None = None) -> dict:
+    """Run every unfinished run of the study, then write its leaderboard; returns what ran
+    (``outcomes``: per run, its exit code, error line and wall seconds)."""
     from .datasets import canonical_name, resolve_data_dir
     from .executors import make_executor
     from .leaderboard import build_leaderboard, collect_runs, render
@@ -150,9 +168,15 @@ def run_study(study_file: str | os.PathLike, output_dir: str | os.PathLike | Non
         (skipped if finished(out, run, dataset) else todo).append(run)
     logger.info("study %s: %d runs, %d already finished, %d to run", study.name, len(study.runs), len(skipped),
                 len(todo))
-    commands = [command_for(r, study, out, str(data_dir) if data_dir else None, resume, Path(study_file).parent)
-                for r in todo]
     pool = make_executor(executor, workers, ray_address)
+    if threads is None and executor == "process":  # runs side by side share the cores
+        from .threads import usable_cores
+
+        threads = max(usable_cores() // pool.workers, 1)
+    commands = [(f"run {i}/{len(todo)} ({r.dataset} / {r.method} / seed {r.seed})",
+                 command_for(r, study, out, str(data_dir) if data_dir else None, resume, Path(study_file).parent),
+                 threads)
+                for i, r in enumerate(todo, 1)]
     try:
         outcomes = pool.map(execute, commands) if commands else []
     finally:
@@ -167,4 +191,5 @@ def run_study(study_file: str | os.PathLike, output_dir: str | os.PathLike | Non
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(render(rows, "md", metric="dda", results_dirs=[str(out / "results")]))
     os.replace(staging, board)
-    return {"ran": todo, "skipped": skipped, "failed": failed, "leaderboard": board}
+    return {"ran": todo, "skipped": skipped, "failed": failed, "leaderboard": board,
+            "outcomes": dict(zip(todo, outcomes))}

@@ -66,9 +66,9 @@ def list_command(what: str, data_dir: str | None) -> None:
     registry = build_registry()
     if what == "methods":
         for spec in sorted(registry.methods.values(), key=lambda s: s.name):
-            click.echo(f"{spec.name:<12} {spec.summary}  [{', '.join(spec.structures)}] (plugin: {spec.plugin})")
+            click.echo(f"{spec.name:<14} {spec.summary}  [{', '.join(spec.structures)}] (plugin: {spec.plugin})")
         for name, reason in sorted(registry.failures.items()):
-            click.echo(f"{name:<12} NOT LOADED: {reason}")
+            click.echo(f"{name:<14} NOT LOADED: {reason}")
         return
     root = resolve_data_dir(data_dir)
     on_disk = datasets_on_disk(root)
@@ -327,9 +327,12 @@ def env_list(env_dir: str | None) -> None:
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Runs at a time (process, ray).")
 @click.option("--ray-address", default=None, help="A Ray cluster's address (with --executor ray).")
 @click.option("--resume", is_flag=True, help="Continue interrupted fits from their checkpoints.")
+@click.option("--threads", type=click.IntRange(min=1), default=None,
+              help="Torch/OpenMP threads per run, peers included (default with --executor process: the cores "
+                   "divided by --workers; otherwise each run's own default).")
 @quiet_option
 def bench(study: str, data_dir: str | None, output_dir: str | None, executor: str, workers: int | None,
-          ray_address: str | None, resume: bool, quiet: bool) -> None:
+          ray_address: str | None, resume: bool, threads: int | None, quiet: bool) -> None:
     """Run a study (datasets x methods x seeds) from a YAML file, then its leaderboard.
 
     Runs already finished in the output folder are skipped; a failed run is reported and the
@@ -339,7 +342,7 @@ def bench(study: str, data_dir: str | None, output_dir: str | None, executor: st
     from .bench import run_study
 
     outcome = run_study(study, output_dir, data_dir, "inprocess" if executor == "local" else executor, workers,
-                        ray_address, resume)
+                        ray_address, resume, threads)
     click.echo(outcome["leaderboard"].read_text(encoding="utf-8"), nl=False)
     click.echo(f"ran {len(outcome['ran'])}, skipped {len(outcome['skipped'])} finished, "
                f"failed {len(outcome['failed'])}; leaderboard: {outcome['leaderboard']}")

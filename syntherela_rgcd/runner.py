@@ -85,6 +85,13 @@ def peak_memory_mb() -> float:
                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024.0
 
 
+def _torch_threads() -> int:
+    """The torch threads this run used (timings depend on them)."""
+    import torch
+
+    return torch.get_num_threads()
+
+
 def run_id_for(profile: str | None, seed: int) -> str:
     return f"{profile or 'default'}-seed{seed}"
 
@@ -181,6 +188,7 @@ def run(options: RunOptions, registry: Registry | None = None) -> RunResult:
             "scores": sample_summaries,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+            "threads": _torch_threads(),
             "package_version": __version__,
             "config": getattr(method, "config", config),
         }

@@ -62,3 +62,19 @@ def test_every_study_in_the_repository_loads_and_names_known_methods(study):
     registry = build_registry()
     loaded = load_study(study)
     assert loaded.runs and all(registry.method(run.method) for run in loaded.runs)
+
+
+def test_process_executor_runs_side_by_side_with_the_cores_shared(run_main, tmp_path, monkeypatch):
+    """``--executor process --workers 2``: both runs go through bench's pool, each given
+    cores / workers threads (recorded in its summary), and the leaderboard has both."""
+    import json
+
+    monkeypatch.setattr("syntherela_rgcd.threads.usable_cores", lambda: 2)
+    study = tmp_path / "study.yaml"
+    study.write_text("name: pair\ndatasets: [demo]\nmethods: [sdv]\nseeds: [0, 1]\nmetrics: [cardinality]\n")
+    result = run_main("bench", study, "--output-dir", tmp_path / "bench", "--data-dir", tmp_path / "data",
+                      "--executor", "process", "--workers", "2", "--quiet")
+    assert result.code == 0, result.err
+    assert "ran 2, skipped 0 finished, failed 0" in result.out
+    summaries = [json.loads(p.read_text()) for p in sorted((tmp_path / "bench" / "results").glob("*/sdv/*/summary.json"))]
+    assert [(s["seed"], s["threads"]) for s in summaries] == [(0, 1), (1, 1)]
