@@ -151,7 +151,7 @@ def run_study(study_file: str | os.PathLike, output_dir: str | os.PathLike | Non
               ray_address: str | None = None, resume: bool = False, threads: int | None = None) -> dict:
     """Run every unfinished run of the study, then write its leaderboard; returns what ran
     (``outcomes``: per run, its exit code, error line and wall seconds)."""
-    from .datasets import canonical_name, resolve_data_dir
+    from .datasets import canonical_name, ensure_built, resolve_data_dir
     from .executors import make_executor
     from .leaderboard import build_leaderboard, collect_runs, render
     from .plugins import build_registry
@@ -165,6 +165,7 @@ def run_study(study_file: str | os.PathLike, output_dir: str | os.PathLike | Non
     todo, skipped = [], []
     for run in study.runs:
         dataset = canonical_name(run.dataset, registry.datasets, root)
+        ensure_built(registry.datasets.get(dataset), root)  # once here, not by runs side by side
         (skipped if finished(out, run, dataset) else todo).append(run)
     logger.info("study %s: %d runs, %d already finished, %d to run", study.name, len(study.runs), len(skipped),
                 len(todo))

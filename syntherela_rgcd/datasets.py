@@ -161,21 +161,32 @@ def ensure_built(spec: DatasetSpec | None, data_dir: Path) -> None:
     if (target / "metadata.json").is_file():
         return
     tables, metadata_dict = spec.builder()
-    write_dataset(target, tables, metadata_dict)
-    logger.info("built dataset %r into %s", spec.name, target)
+    # runs side by side (bench's process pool) may build it at once: the first to finish wins and
+    # the others keep its copy, so no run ever reads a folder that another is replacing
+    if write_dataset(target, tables, metadata_dict, replace=False):
+        logger.info("built dataset %r into %s", spec.name, target)
 
 
-def write_dataset(target: Path, tables: Tables, metadata_dict: dict) -> None:
-    """Write tables + metadata to ``target`` through a temporary sibling folder."""
+def write_dataset(target: Path, tables: Tables, metadata_dict: dict, replace: bool = True) -> bool:
+    """Write tables + metadata to ``target`` through a temporary sibling folder, moved into
+    place in one step. With ``replace=False`` an existing ``target`` is kept (and False
+    returned), even one that appears while this one is written."""
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}-", dir=target.parent))
     try:
         (staging / "metadata.json").write_text(json.dumps(metadata_dict, indent=2))
         for name, table in tables.items():
             table.to_csv(staging / f"{name}.csv", index=False)
-        if target.exists():
+        if target.exists() and replace:
             shutil.rmtree(target)
-        os.replace(staging, target)
+        try:
+            os.replace(staging, target)  # fails on an existing non-empty folder: nothing is replaced
+        except OSError:
+            if replace or not (target / "metadata.json").is_file():
+                raise
+            shutil.rmtree(staging, ignore_errors=True)
+            return False
+        return True
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -15,15 +15,16 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import signal
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from syntherela.metadata import convert_metadata_to_v0
 
-from .errors import SyntheRelaError
+from .errors import DataError, SyntheRelaError
 from .environments import require
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,9 @@ class PeerSpec:
     environment: str
     worker: str
     options: Mapping[str, Any] = field(default_factory=dict)
+    #: What the peer cannot model: metadata -> a sentence naming the structure, or None. Checked
+    #: here before anything is written, so a refusal needs no environment and costs no fit.
+    refuses: Callable[[Any], str | None] | None = field(default=None, compare=False)
 
 
 def budget_label(options: Mapping[str, Any]) -> str:
@@ -68,6 +72,10 @@ class IsolatedMethod:
     def fit(self, tables: dict, metadata) -> "IsolatedMethod":
         from .runner import write_tables
 
+        problem = self.peer.refuses(metadata) if self.peer.refuses else None
+        if problem:
+            raise DataError(f"method {self.peer.name!r} cannot model this database: {problem}; "
+                            "choose another method (rgcd models any structure)")
         python = require(self.peer.environment, self.env_dir)
         data = Path(self._scratch.name) / "data"
         self._metadata = metadata.to_dict()
@@ -129,5 +137,10 @@ class IsolatedMethod:
         if process.wait() != 0:
             error_file = error_dir / ERROR_FILE
             reason = error_file.read_text().strip().splitlines()[0] if error_file.is_file() else last
+            if process.returncode < 0:  # killed: its last line says nothing about why
+                name = signal.Signals(-process.returncode).name
+                reason = f"the worker was killed by {name}" + (
+                    " (the system's out-of-memory killer is the usual sender; see dmesg)"
+                    if name == "SIGKILL" else "")
             raise SyntheRelaError(f"method {self.peer.name!r} failed in environment {self.peer.environment!r} "
                                   f"({arguments[0]}): {reason or f'exit code {process.returncode}'}")

@@ -78,3 +78,20 @@ def test_process_executor_runs_side_by_side_with_the_cores_shared(run_main, tmp_
     assert "ran 2, skipped 0 finished, failed 0" in result.out
     summaries = [json.loads(p.read_text()) for p in sorted((tmp_path / "bench" / "results").glob("*/sdv/*/summary.json"))]
     assert [(s["seed"], s["threads"]) for s in summaries] == [(0, 1), (1, 1)]
+
+
+def test_a_dataset_built_meanwhile_by_another_run_is_kept_not_replaced(tmp_path):
+    """Two runs side by side may build the demo at once; the second must not pull the first
+    one's folder away from a run reading it."""
+    import pandas as pd
+
+    from syntherela_rgcd.datasets import write_dataset
+
+    target = tmp_path / "original" / "demo"
+    assert write_dataset(target, {"t": pd.DataFrame({"a": [1]})}, {"tables": {}}, replace=False)
+    first = (target / "t.csv").stat().st_ino
+    assert not write_dataset(target, {"t": pd.DataFrame({"a": [2]})}, {"tables": {}}, replace=False)
+    assert (target / "t.csv").stat().st_ino == first and (target / "t.csv").read_text() == "a\n1\n"
+    assert not [p for p in target.parent.iterdir() if p.name.startswith(".")], "no staging folder left"
+    assert write_dataset(target, {"t": pd.DataFrame({"a": [3]})}, {"tables": {}})  # a rebuild replaces
+    assert (target / "t.csv").read_text() == "a\n3\n"

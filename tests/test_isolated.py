@@ -90,6 +90,9 @@ def test_progress_and_failure_come_back_and_a_saved_peer_samples_again(echo_plug
     with pytest.raises(SyntheRelaError, match=r"^method 'echo' failed in environment 'echo-env' \(fit\): "
                                               r"out of memory$"):
         factory({"options": {"fail": "out of memory"}}).fit(data.tables, data.metadata)
+    with pytest.raises(SyntheRelaError, match=r"\(fit\): the worker was killed by SIGKILL \(the system's "
+                                              r"out-of-memory killer is the usual sender; see dmesg\)$"):
+        factory({"options": {"kill": True}}).fit(data.tables, data.metadata)
 
 
 def test_tabularargn_is_registered_with_its_environment(run_main, tmp_path, monkeypatch):
@@ -141,3 +144,110 @@ def test_a_peer_row_in_the_leaderboard_says_its_budget():
            "scores": {"sample1": {"dda": {"stores": {"accuracy": 0.9, "se": 0.02}}}}}
     [row] = [r for r in build_leaderboard([run], "dda", "demo") if r.source == "here"]
     assert row.profile == "epochs 60"
+
+
+def _customers_and_purchases(tables: dict) -> None:
+    """The demo's first 60 customers and their purchases: a root and one child."""
+    tables.pop("stores")
+    tables["customers"] = tables["customers"].head(60)
+    purchases = tables["purchases"]
+    tables["purchases"] = purchases[purchases["customer_id"].isin(tables["customers"]["customer_id"])].drop(
+        columns="store_id")
+
+
+def _linear_metadata(metadata: dict) -> None:
+    metadata["tables"].pop("stores")
+    metadata["tables"]["purchases"]["columns"].pop("store_id")
+    metadata["relationships"] = [r for r in metadata["relationships"] if r["parent_table_name"] == "customers"]
+
+
+@pytest.mark.parametrize("dataset, problem", [
+    ("demo", "2 root tables (stores, customers)"),
+    ("org_chart", "table 'employees' references itself (manager_id)"),
+])
+def test_realtabformer_refuses_other_structures_before_it_needs_its_environment(run_main, tmp_path, monkeypatch,
+                                                                                 dataset, problem):
+    monkeypatch.setenv("SYNTHERELA_ENV_DIR", str(tmp_path / "no-envs"))
+    result = run_main("run", "--method", "realtabformer", "--dataset", dataset, "--metrics", "none",
+                      "--output-dir", str(tmp_path / "out"))
+    assert result.code == 2
+    [line] = [line for line in result.err.splitlines() if line.startswith("error:")]
+    assert line == (f"error: method 'realtabformer' cannot model this database: {problem}; it models one root "
+                    "table with a primary key and its direct children, one foreign key each; choose another "
+                    "method (rgcd models any structure)")
+
+
+def test_realtabformer_structure_rules():
+    from syntherela_rgcd.metadata import RelationalMetadata
+    from syntherela_rgcd.peers import realtabformer_refuses
+
+    def schema(relationships, primary_key="id"):
+        tables = {t: {"columns": {"id": {"sdtype": "id"}, "ref": {"sdtype": "id"}, "x": {"sdtype": "numerical"}},
+                      **({"primary_key": "id"} if primary_key or t != "a" else {})} for t in "abcd"}
+        tables["a"]["columns"].pop("ref")
+        if not primary_key:
+            tables["a"]["columns"].pop("id")
+        for child in ("b", "c", "d"):
+            tables[child]["columns"]["ref2"] = {"sdtype": "id"}
+        return RelationalMetadata.load_from_dict({
+            "METADATA_SPEC_VERSION": "MULTI_TABLE_V1", "tables": tables,
+            "relationships": [{"parent_table_name": p, "child_table_name": c, "parent_primary_key": "id",
+                               "child_foreign_key": fk} for p, c, fk in relationships]})
+
+    star = [("a", "b", "ref"), ("a", "c", "ref"), ("a", "d", "ref")]
+    assert realtabformer_refuses(schema(star)) is None
+    assert realtabformer_refuses(schema([("a", "b", "ref"), ("a", "c", "ref"), ("c", "d", "ref")])).startswith(
+        "table 'd' is a child of 'c', not of the root 'a'")
+    assert realtabformer_refuses(schema(star + [("a", "d", "ref2")])).startswith(
+        "table 'd' has 2 foreign keys (ref -> a, ref2 -> a)")
+
+
+@pytest.mark.slow
+def test_realtabformer_runs_in_its_environment(cli_invoke, demo_copy, tmp_path):
+    """The real REaLTabFormer 0.2.4 on 60 of the demo's customers and their purchases (a root
+    and one child), a few epochs; skipped without its environment."""
+    import os
+
+    from syntherela_rgcd.environments import describe
+
+    if describe("realtabformer", os.environ.get("SYNTHERELA_ENV_DIR")) is None:
+        pytest.skip("no realtabformer environment: syntherela env create realtabformer")
+    demo_copy(tmp_path / "data", "linear", _customers_and_purchases, _linear_metadata)
+    result = cli_invoke(["run", "--method", "realtabformer", "--dataset", "linear", "--data-dir", tmp_path / "data",
+                         "--options", '{"epochs": 3, "n_critic": 0, "max_training_time": 0.5}',
+                         "--metrics", "cardinality", "--output-dir", tmp_path / "out", "--quiet"])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.slow
+def test_rctgan_samples_a_key_only_child_table(cli_invoke, tmp_path):
+    """A citation table with nothing but two keys into its parent (CORA's ``cites``): RCTGAN
+    1.1 alone fails in sampling ("'PC_CTGAN' object has no attribute '_model'"); with the
+    worker's constant column it is fitted and sampled, and the column is not written."""
+    import os
+
+    import numpy as np
+    import pandas as pd
+
+    from syntherela_rgcd.datasets import write_dataset
+    from syntherela_rgcd.environments import describe
+
+    if describe("rctgan", os.environ.get("SYNTHERELA_ENV_DIR")) is None:
+        pytest.skip("no rctgan environment: syntherela env create rctgan (needs python3.9)")
+    rng = np.random.default_rng(0)
+    papers = pd.DataFrame({"paper_id": np.arange(80), "label": rng.choice(["a", "b", "c"], 80)})
+    cites = pd.DataFrame({"cited": rng.integers(0, 80, 200), "citing": rng.integers(0, 80, 200)})
+    metadata = {"METADATA_SPEC_VERSION": "MULTI_TABLE_V1", "tables": {
+        "paper": {"primary_key": "paper_id", "columns": {"paper_id": {"sdtype": "id"},
+                                                         "label": {"sdtype": "categorical"}}},
+        "cites": {"columns": {"cited": {"sdtype": "id"}, "citing": {"sdtype": "id"}}}},
+        "relationships": [{"parent_table_name": "paper", "child_table_name": "cites", "parent_primary_key": "paper_id",
+                           "child_foreign_key": key} for key in ("cited", "citing")]}
+    write_dataset(tmp_path / "data" / "original" / "citations", {"paper": papers, "cites": cites}, metadata)
+    result = cli_invoke(["run", "--method", "rctgan", "--dataset", "citations", "--data-dir", tmp_path / "data",
+                         "--options", '{"epochs": 2}', "--metrics", "cardinality", "--output-dir", tmp_path / "out",
+                         "--quiet"])
+    assert result.exit_code == 0, result.output
+    [folder] = (tmp_path / "out" / "synthetic" / "citations" / "rctgan").iterdir()
+    written = pd.read_csv(next(folder.rglob("cites.csv")))
+    assert list(written.columns) == ["cited", "citing"] and len(written) > 0

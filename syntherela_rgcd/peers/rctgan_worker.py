@@ -6,7 +6,9 @@ SDV's v0 format (``metadata_v0.json``, written by the caller with SyntheRela's
 ``RCTGAN(metadata, hyperparam)`` fitted with the run's seed and pickled. Option ``epochs`` caps
 every table's epochs (RCTGAN's default is 1,000, hours per table on a CPU). Sampling renumbers
 every key 0..n-1 (foreign keys with it): RCTGAN writes ids such as ``NA``, which readers that
-take ``NA`` for missing turn into dangling keys. Standard library, pandas and rctgan only.
+take ``NA`` for missing turn into dangling keys. A table with nothing but keys (CORA's
+``cites``) gets a constant column for the fit (:func:`pad_key_only_tables`). Standard library,
+pandas and rctgan only.
 """
 
 import json
@@ -27,6 +29,26 @@ def read(folder, metadata_v0):
     return tables
 
 
+PAD = "_rctgan_constant"
+
+
+def pad_key_only_tables(tables, metadata_v0):
+    """Give every table that has nothing but keys (CORA's ``cites``) one constant column.
+
+    RCTGAN 1.1 fits a table's CTGAN only when the table has a column that is not an id
+    (``PC_CTGANModel.fit`` in ``rctgan/tabular/ctganpc.py``), yet samples every child through
+    it, so a key-only child fails in sampling with "'PC_CTGAN' object has no attribute
+    '_model'" after the whole fit. The constant column carries no information and is not
+    written out (``sample`` writes the metadata's columns only)."""
+    padded = []
+    for name, spec in metadata_v0["tables"].items():
+        if all(field["type"] == "id" for field in spec["fields"].values()):
+            spec["fields"][PAD] = {"type": "categorical"}
+            tables[name][PAD] = "x"
+            padded.append(name)
+    return padded
+
+
 def fit(args):
     from rctgan import Metadata
     from rctgan.relational import RCTGAN
@@ -34,17 +56,21 @@ def fit(args):
     options = json.loads(args.options)
     metadata_v0 = json.loads(Path(args.data, "metadata_v0.json").read_text())
     tables = read(args.data, metadata_v0)
+    padded = pad_key_only_tables(tables, metadata_v0)
+    if padded:
+        print(f"rctgan: key-only table(s) {', '.join(padded)} get a constant column for RCTGAN to fit",
+              file=sys.stderr, flush=True)
+    Path(args.model, "metadata_v0.json").write_text(json.dumps(metadata_v0, indent=1))
     hyperparam = {name: {"epochs": int(options["epochs"])} for name in tables} if "epochs" in options else None
     print(f"rctgan: fitting {len(tables)} tables"
           f"{', ' + str(options['epochs']) + ' epochs each' if 'epochs' in options else ''}", file=sys.stderr,
           flush=True)
-    model = RCTGAN(metadata=Metadata(metadata=str(Path(args.data, "metadata_v0.json"))), hyperparam=hyperparam,
+    model = RCTGAN(metadata=Metadata(metadata=str(Path(args.model, "metadata_v0.json"))), hyperparam=hyperparam,
                    seed=options.get("seed"))
     model.fit(tables)
     with open(Path(args.model, "rctgan.pkl"), "wb") as handle:
         pickle.dump(model, handle)
-    for name in ("metadata.json", "metadata_v0.json"):
-        Path(args.model, name).write_text(Path(args.data, name).read_text())
+    Path(args.model, "metadata.json").write_text(Path(args.data, "metadata.json").read_text())
 
 
 def renumbered(tables, metadata):

@@ -1,12 +1,15 @@
 """A tiny peer for the isolated-method tests: standard library only, so it runs in a bare
 second environment. ``fit`` keeps the tables; ``sample`` writes every ``k``-th row of each
 root table (k = 1 + seed % 2) with its children, so seeds differ and keys stay intact. With
-the option ``fail`` it fails the way a peer should: a line in ``error.txt``, exit code 1."""
+the option ``fail`` it fails the way a peer should: a line in ``error.txt``, exit code 1; with
+``kill`` it dies the way the out-of-memory killer ends a peer (SIGKILL, after a last line)."""
 
 import argparse
 import csv
 import json
+import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -16,6 +19,9 @@ def fit(args):
     if options.get("fail"):
         Path(args.model, "error.txt").write_text(options["fail"] + "\n")
         sys.exit(1)
+    if options.get("kill"):
+        print("echo: allocating", file=sys.stderr, flush=True)
+        os.kill(os.getpid(), signal.SIGKILL)
     print(f"echo: fitting on {len(list(Path(args.data).glob('*.csv')))} tables", file=sys.stderr, flush=True)
     for f in Path(args.data).iterdir():
         shutil.copy(f, args.model)
