@@ -140,10 +140,10 @@ def execute(task: tuple[str, list[str], int | None]) -> dict[str, Any]:
                           text=True, env=env)
     errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     tail = errors[-1] if errors else (done.stderr.strip().splitlines() or [""])[-1]
+    seconds = round(time.monotonic() - started, 1)
     logging.getLogger(__name__).info("%s: %s after %.0f s", label, "done" if done.returncode == 0 else "failed",
-                                     time.monotonic() - started)
-    return {"returncode": done.returncode, "error": tail if done.returncode else "",
-            "seconds": round(time.monotonic() - started, 1)}
+                                     seconds)
+    return {"returncode": done.returncode, "error": tail if done.returncode else "", "seconds": seconds}
 
 
 def run_study(study_file: str | os.PathLike, output_dir: str | os.PathLike | None = None,

@@ -25,7 +25,7 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable, Protocol, Sequence
 
 from .errors import SyntheRelaError
-from .threads import usable_cores
+from .threads import torch_threads, usable_cores
 
 logger = logging.getLogger(__name__)
 EXECUTORS = ("inprocess", "process", "ray")
@@ -39,12 +39,6 @@ class Executor(Protocol):
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]: ...
 
     def close(self) -> None: ...
-
-
-def _torch_threads() -> int:
-    import torch
-
-    return torch.get_num_threads()
 
 
 def _call_with_threads(threads: int, log_level: int, fn: Callable[[Any], Any], item: Any) -> Any:
@@ -91,7 +85,7 @@ class LocalProcessExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.workers,
                                              mp_context=multiprocessing.get_context("spawn"))
-        threads, level = _torch_threads(), logging.getLogger().getEffectiveLevel()
+        threads, level = torch_threads(), logging.getLogger().getEffectiveLevel()
         futures = [self._pool.submit(_call_with_threads, threads, level, fn, item) for item in items]
         return [future.result() for future in futures]
 
@@ -132,7 +126,7 @@ class RayExecutor:
             self._started = True
 
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
-        threads, level = _torch_threads(), logging.getLogger().getEffectiveLevel()
+        threads, level = torch_threads(), logging.getLogger().getEffectiveLevel()
         remote = self._ray.remote(num_cpus=threads, max_retries=0)(_call_with_threads)
         return self._ray.get([remote.remote(threads, level, fn, item) for item in items])
 

@@ -36,6 +36,7 @@ from .errors import DataError, SyntheRelaError
 from .evaluation import (DEFAULT_METRICS, evaluate_sample, load_source_rows, parse_metrics,
                          save_source_rows)
 from .plugins import Registry, build_registry
+from .threads import torch_threads
 
 logger = logging.getLogger(__name__)
 
@@ -83,13 +84,6 @@ def peak_memory_mb() -> float:
     a process-pool worker), so a method's memory is counted wherever it ran."""
     return max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024.0
-
-
-def _torch_threads() -> int:
-    """The torch threads this run used (timings depend on them)."""
-    import torch
-
-    return torch.get_num_threads()
 
 
 def run_id_for(profile: str | None, seed: int) -> str:
@@ -188,7 +182,7 @@ def run(options: RunOptions, registry: Registry | None = None) -> RunResult:
             "scores": sample_summaries,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-            "threads": _torch_threads(),
+            "threads": torch_threads(),
             "package_version": __version__,
             "config": getattr(method, "config", config),
         }

@@ -27,6 +27,13 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
+def torch_threads() -> int:
+    """The torch intra-op threads in use (timings, and a run's numbers, depend on them)."""
+    import torch
+
+    return torch.get_num_threads()
+
+
 def set_threads(threads: int | None) -> int:
     """Torch intra-op threads: ``threads``, else ``OMP_NUM_THREADS``, else every usable core."""
     import torch

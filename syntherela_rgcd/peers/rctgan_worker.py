@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 from worker_cli import run_worker
+from worker_tables import write_table
 
 
 def read(folder, metadata_v0):
@@ -97,11 +98,7 @@ def sample(args):
     model.seed = int(args.seed)
     tables = renumbered(model.sample(), metadata)
     for name, spec in metadata["tables"].items():
-        frame = tables[name]
-        for column, column_spec in spec["columns"].items():
-            if column_spec["sdtype"] == "datetime":
-                frame[column] = pd.to_datetime(frame[column]).dt.strftime(column_spec["datetime_format"])
-        frame[list(spec["columns"])].to_csv(Path(args.out, f"{name}.csv"), index=False)
+        write_table(tables[name], spec, Path(args.out, f"{name}.csv"))
     print(f"rctgan: sampled {', '.join(f'{n} {len(t)}' for n, t in tables.items())} rows", file=sys.stderr, flush=True)
 
 

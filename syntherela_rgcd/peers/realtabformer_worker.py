@@ -27,25 +27,9 @@ from pathlib import Path
 
 import pandas as pd
 from worker_cli import run_worker
+from worker_tables import read_tables, write_table
 
 JOIN = "join_on_RTF"  # the name SyntheRela's script gives the parent key and the child's foreign key
-
-
-def read(folder, metadata):
-    tables = {}
-    for name, spec in metadata["tables"].items():
-        columns = spec["columns"]
-        ids = [c for c, s in columns.items() if s["sdtype"] == "id"]
-        frame = pd.read_csv(Path(folder, f"{name}.csv"), dtype={c: str for c in ids}, keep_default_na=False,
-                            na_values={c: ([""] if c in ids else ["", "NA", "NaN", "nan", "null", "None"])
-                                       for c in columns})
-        for column, s in columns.items():
-            if s["sdtype"] == "datetime":
-                frame[column] = pd.to_datetime(frame[column], format=s.get("datetime_format"), errors="coerce")
-            elif s["sdtype"] in ("categorical", "boolean"):
-                frame[column] = frame[column].astype("object")
-        tables[name] = frame
-    return tables
 
 
 def layout(metadata):
@@ -123,7 +107,7 @@ def fit(args):
 
     options = json.loads(args.options)
     metadata = json.loads(Path(args.data, "metadata.json").read_text())
-    tables = read(args.data, metadata)
+    tables = read_tables(args.data, metadata, categoricals_as_text=True)
     root, key, children = layout(metadata)
     seed = int(options.get("seed", 0))
     epochs = int(options.get("epochs", 1000))
@@ -158,13 +142,6 @@ def fit(args):
     Path(args.model, "sizes.json").write_text(json.dumps({root: len(parent_df)}))
 
 
-def write(frame, spec, path):
-    for column, s in spec["columns"].items():
-        if s["sdtype"] == "datetime":
-            frame[column] = pd.to_datetime(frame[column], errors="coerce").dt.strftime(s["datetime_format"])
-    frame[list(spec["columns"])].to_csv(path, index=False)
-
-
 def sample(args):
     from realtabformer import REaLTabFormer
 
@@ -175,7 +152,7 @@ def sample(args):
     parent = REaLTabFormer.load_from_dir(str(newest(Path(args.model, "parent"))))
     parents = parent.sample(n_samples=size, device="cpu").reset_index(drop=True)
     parents.insert(0, key, range(len(parents)))
-    write(parents.copy(), metadata["tables"][root], Path(args.out, f"{root}.csv"))
+    write_table(parents, metadata["tables"][root], Path(args.out, f"{root}.csv"))
     counts = [f"{root} {len(parents)}"]
     for child, foreign_key in children.items():
         spec = metadata["tables"][child]
@@ -189,7 +166,7 @@ def sample(args):
         for column, s in spec["columns"].items():  # ids the model did not see (none in a linear schema)
             if column not in rows:
                 rows[column] = pd.NA
-        write(rows, spec, Path(args.out, f"{child}.csv"))
+        write_table(rows, spec, Path(args.out, f"{child}.csv"))
         counts.append(f"{child} {len(rows)}")
     print(f"realtabformer: sampled {', '.join(counts)} rows", file=sys.stderr, flush=True)
 

@@ -12,26 +12,11 @@ import json
 import sys
 from pathlib import Path
 
-import pandas as pd
 from worker_cli import run_worker
+from worker_tables import read_tables, write_table
 
 ENCODINGS = {"categorical": "TABULAR_CATEGORICAL", "boolean": "TABULAR_CATEGORICAL",
              "numerical": "TABULAR_NUMERIC_AUTO", "datetime": "TABULAR_DATETIME", "id": "AUTO"}
-
-
-def read(folder, metadata):
-    tables = {}
-    for name, spec in metadata["tables"].items():
-        columns = spec["columns"]
-        ids = [c for c, s in columns.items() if s["sdtype"] == "id"]
-        frame = pd.read_csv(Path(folder, f"{name}.csv"), dtype={c: str for c in ids}, keep_default_na=False,
-                            na_values={c: ([""] if c in ids else ["", "NA", "NaN", "nan", "null", "None"])
-                                       for c in columns})
-        for column, s in columns.items():
-            if s["sdtype"] == "datetime":
-                frame[column] = pd.to_datetime(frame[column], format=s.get("datetime_format"), errors="coerce")
-        tables[name] = frame
-    return tables
 
 
 def config_for(metadata, tables, options):
@@ -66,7 +51,7 @@ def client(model):
 def fit(args):
     options = json.loads(args.options)
     metadata = json.loads(Path(args.data, "metadata.json").read_text())
-    tables = read(args.data, metadata)
+    tables = read_tables(args.data, metadata)
     print(f"tabularargn: training one generator on {len(tables)} tables "
           f"({options.get('max_training_time', 10.0)} min per table at most)", file=sys.stderr, flush=True)
     config = config_for(metadata, tables, options)
@@ -90,11 +75,7 @@ def sample(args):
                                                             for n in subjects], "random_state": int(args.seed)},
                               start=True, wait=True, progress_bar=False)
     for name, frame in dataset.data().items():
-        spec = metadata["tables"][name]["columns"]
-        for column, s in spec.items():
-            if s["sdtype"] == "datetime":
-                frame[column] = pd.to_datetime(frame[column]).dt.strftime(s["datetime_format"])
-        frame[list(spec)].to_csv(Path(args.out, f"{name}.csv"), index=False)
+        write_table(frame, metadata["tables"][name], Path(args.out, f"{name}.csv"))
     print(f"tabularargn: sampled {', '.join(f'{n} {size[n]}' for n in subjects)} subject rows", file=sys.stderr,
           flush=True)
 
