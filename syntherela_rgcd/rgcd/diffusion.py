@@ -29,16 +29,7 @@ from torch import Tensor, nn
 
 from ..errors import SyntheRelaError
 from .sibling_context import SiblingContext
-from .training import (
-    EarlyStopping,
-    EpochProgress,
-    MinibatchTrainingConfig,
-    TimeBudget,
-    make_generator,
-    minibatches,
-    resolve_device,
-    seed_everything,
-)
+from .training import MinibatchTrainingConfig, TrainingLoop, make_generator, minibatches, resolve_device, seed_everything
 
 #: EDM's assumed standard deviation of the data; latents are scaled to it before training.
 SIGMA_DATA = 0.5
@@ -46,8 +37,6 @@ SIGMA_DATA = 0.5
 _EVAL_CHUNK = 4096
 #: Fewest held-out rows worth scoring; smaller tables train on every row.
 _MIN_HELD_OUT = 8
-#: An epoch loss this many times the best one ends training as diverged (see :func:`diverged`).
-DIVERGENCE_FACTOR = 2.0
 
 
 class PositionalTimeEmbedding(nn.Module):
@@ -275,13 +264,6 @@ def held_out_split(n: int, fraction: float, generator: torch.Generator) -> tuple
     n_held = min(max(n_held, _MIN_HELD_OUT), n // 2)
     order = torch.randperm(n, generator=generator)
     return order[n_held:].sort().values, order[:n_held].sort().values
-
-
-def diverged(loss: float, best_loss: float) -> bool:
-    """True when an epoch's loss is not finite or more than ``DIVERGENCE_FACTOR`` times the best
-    so far: EDM's weighted loss does not recover from such a jump in practice, and continuing
-    only burns the budget (the best weights are restored either way)."""
-    return not np.isfinite(loss) or (np.isfinite(best_loss) and loss > DIVERGENCE_FACTOR * best_loss)
 
 
 def _device_of(module: nn.Module) -> torch.device:
@@ -519,16 +501,13 @@ class LatentDiffusion(nn.Module):
         average = _MovingAverage(self, cfg.ema_decay) if cfg.ema_decay else None
         batch_generator = make_generator(seed)
         noise_generator = make_generator(seed + 1, device)
-        stopping = EarlyStopping(patience=cfg.early_stop_patience)
-        budget = TimeBudget(cfg.time_budget)
         n = z_train.shape[0]
-        bar = EpochProgress(cfg.planned_epochs(n), "diffusion", disable=not progress)
-        losses: list[float] = []
-        held_out_losses: list[float] = []
-        steps, reason = 0, "finished"
+        loop = TrainingLoop(self, cfg.epochs, "diffusion", progress=progress, patience=cfg.early_stop_patience,
+                            max_steps=cfg.max_steps, time_budget=cfg.time_budget, stop_on_divergence=True,
+                            planned_epochs=cfg.planned_epochs(n))
         self.train()
-        for epoch in range(cfg.epochs):
-            total, seen = 0.0, 0
+        for _ in loop:
+            total, seen, steps = 0.0, 0, 0
             for idx in minibatches(n, cfg.batch_size, batch_generator, cfg.min_steps_per_epoch, cfg.max_steps_per_epoch):
                 idx = idx.to(device)
                 h_batch = h_train[idx] if h_train is not None else None
@@ -542,46 +521,22 @@ class LatentDiffusion(nn.Module):
                     nn.utils.clip_grad_norm_(self.parameters(), cfg.grad_clip)
                 optimizer.step()
                 if average is not None:
-                    average.update(self, steps)
+                    average.update(self, loop.steps + steps)
                 total += loss.item() * len(idx)
                 seen += len(idx)
                 steps += 1
             epoch_loss = total / max(seen, 1)
-            losses.append(epoch_loss)
             scheduler.step(epoch_loss)
             scored = average.model if average is not None else self
-            monitored = epoch_loss
             if held_out is not None:
                 monitored = held_out(scored.precond)
-                held_out_losses.append(monitored)
-                bar.update(loss=epoch_loss, held_out=monitored)
+                loop.record(monitored, steps=steps, scored=scored, loss=epoch_loss, held_out_loss=monitored)
             else:
-                bar.update(loss=epoch_loss)
-            if stopping.step(monitored, scored, epoch):
-                reason = "early stopping"
-                break
-            if diverged(monitored, stopping.best_loss):
-                reason = "diverged"
-                break
-            if cfg.max_steps is not None and steps >= cfg.max_steps:
-                reason = "step budget spent"
-                break
-            if budget.exhausted():
-                reason = "time budget spent"
-                break
-        bar.close(stopping, reason)
-        stopping.restore(self)
-        self.eval()
-        return {
-            "loss": losses,
-            **({"held_out_loss": held_out_losses, "held_out_rows": len(held_rows)} if held_rows is not None else {}),
-            "best_epoch": stopping.best_epoch,
-            "best_loss": stopping.best_loss,
-            "epochs": len(losses),
-            "steps": steps,
-            "stopped": reason,
-            "seconds": budget.elapsed,
-        }
+                loop.record(epoch_loss, steps=steps, scored=scored, loss=epoch_loss)
+        history = loop.finish()
+        if held_rows is not None:
+            history["held_out_rows"] = len(held_rows)
+        return history
 
     def sample(
         self,

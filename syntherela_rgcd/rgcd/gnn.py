@@ -19,7 +19,7 @@ from torch_geometric.nn import GINConv, HeteroConv
 
 from ..errors import SyntheRelaError
 from .neighbor_sampling import HeteroNeighborSampler, sparse_adjacency
-from .training import EarlyStopping, EpochProgress, TimeBudget, make_generator, resolve_device, seed_everything
+from .training import TrainingLoop, make_generator, resolve_device, seed_everything
 
 EdgeType = tuple[str, str, str]
 
@@ -264,47 +264,26 @@ def train_gnn(
 
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=config.epochs)
-    stopping = EarlyStopping(patience=config.early_stop_patience)
-    budget = TimeBudget(config.time_budget)
-    bar = EpochProgress(config.epochs, desc=f"GNN {target_table}", disable=not progress)
-    history: dict[str, list[float]] = {"train_loss": [], "val_loss": []}
+    loop = TrainingLoop(model, config.epochs, f"GNN {target_table}", progress=progress,
+                        patience=config.early_stop_patience, time_budget=config.time_budget)
     has_val = any(len(val) for _, val in split.values())
-    reason = "finished"
 
     model.train()
-    for epoch in range(config.epochs):
+    for _ in loop:
         preds = model(graph)
         train_loss = sum(w * _mse(preds[t], targets[t], split[t][0]) for t, w in weights.items())
         with torch.no_grad():
             val_loss = sum(w * _mse(preds[t], targets[t], split[t][1]) for t, w in weights.items() if len(split[t][1]))
         train_value = train_loss.item()
         monitored = float(val_loss) if has_val else train_value
-        history["train_loss"].append(train_value)
-        history["val_loss"].append(monitored)
-        should_stop = stopping.step(monitored, model, epoch)  # scores the pre-step weights
-        bar.update(loss=train_value, val=monitored)
-        if should_stop:
-            reason = "stopped early"
+        loop.record(monitored, train_loss=train_value, val_loss=monitored)  # scores the pre-step weights
+        if loop.stopped is not None:
             break
         optimizer.zero_grad(set_to_none=True)
         train_loss.backward()
         optimizer.step()
         scheduler.step()
-        if budget.exhausted():
-            reason = "time budget spent"
-            break
-
-    bar.close(stopping, reason)
-    stopping.restore(model)
-    model.eval()
-    return {
-        **history,
-        "epochs": len(history["train_loss"]),
-        "best_epoch": stopping.best_epoch,
-        "best_val_loss": stopping.best_loss,
-        "reason": reason,
-        "seconds": budget.elapsed,
-    }
+    return loop.finish()
 
 
 def _split(targets: dict[str, Tensor], val_fraction: float, generator: torch.Generator) -> dict[str, tuple[Tensor, Tensor]]:
@@ -339,11 +318,8 @@ def _train_minibatch(model: GNNConditioner, data: HeteroData, targets: dict[str,
     rounds = max(1, config.minibatch_steps // max(config.eval_every, 1))
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=rounds * config.eval_every)
-    stopping = EarlyStopping(patience=config.early_stop_patience)
-    budget = TimeBudget(config.time_budget)
-    bar = EpochProgress(rounds, desc=f"GNN {target_table} (sampled)", disable=not progress)
-    history: dict[str, list[float]] = {"train_loss": [], "val_loss": []}
-    reason = "finished"
+    loop = TrainingLoop(model, rounds, f"GNN {target_table} (sampled)", progress=progress,
+                        patience=config.early_stop_patience, time_budget=config.time_budget)
 
     def loss_on(graph: HeteroData, seeds: dict[str, Tensor]) -> Tensor:
         h = model.embed(graph)  # the heads only see the seeds: the other nodes are context
@@ -351,7 +327,7 @@ def _train_minibatch(model: GNNConditioner, data: HeteroData, targets: dict[str,
                    for t, ids in seeds.items())
 
     model.train()
-    for round_ in range(rounds):
+    for _ in loop:
         losses = []
         for _ in range(config.eval_every):
             seeds = {}
@@ -373,22 +349,8 @@ def _train_minibatch(model: GNNConditioner, data: HeteroData, targets: dict[str,
             model.train()
         else:
             monitored = train_value
-        history["train_loss"].append(train_value)
-        history["val_loss"].append(monitored)
-        bar.update(loss=train_value, val=monitored)
-        if stopping.step(monitored, model, round_):
-            reason = "stopped early"
-            break
-        if budget.exhausted():
-            reason = "time budget spent"
-            break
-
-    bar.close(stopping, reason)
-    stopping.restore(model)
-    model.eval()
-    return {**history, "epochs": len(history["train_loss"]), "steps": len(history["train_loss"]) * config.eval_every,
-            "best_epoch": stopping.best_epoch, "best_val_loss": stopping.best_loss, "reason": reason,
-            "seconds": budget.elapsed, "minibatch": True}
+        loop.record(monitored, steps=config.eval_every, train_loss=train_value, val_loss=monitored)
+    return {**loop.finish(), "minibatch": True}
 
 
 def _loss_weights(tables: list[str], target_table: str, target_weight: float) -> dict[str, float]:

@@ -1,10 +1,10 @@
-"""What every RGCD training loop shares: device choice, seeding, early stopping, time budgets
-and progress reporting.
+"""What every RGCD component's training shares: one epoch loop with its stop rules
+(:class:`TrainingLoop`), device choice, seeding, mini-batches and time budgets.
 
-The VAE, the GNN and the diffusion model all train with the same loop shape
-(epochs of mini-batches, a monitored loss, keep the best weights, stop on patience or
-when the component's time budget is spent). Keeping those rules here means they behave
-the same in all three and are tested once.
+The VAE, the GNN (full-graph and on sampled neighbourhoods) and the diffusion model each
+say what one epoch does; when to stop (patience, divergence, step and time budgets), which
+weights to keep and what the history holds is decided here, once, so the four loops cannot
+drift apart and the rules are tested in one place.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field, fields
+from enum import Enum
 from typing import Any, Iterator, Mapping
 
 import numpy as np
@@ -158,27 +159,102 @@ class TimeBudget:
         return self.seconds is not None and self.elapsed >= self.seconds
 
 
-class EpochProgress:
-    """A tqdm bar over epochs that shows the current loss; silent when ``disable``.
+class StopReason(str, Enum):
+    """Why a component's training ended (kept in its history and logged)."""
 
-    Also logs one line at the end so that ``--quiet`` runs still leave a trace in the log.
+    FINISHED = "finished"
+    EARLY_STOPPING = "early stopping"
+    DIVERGED = "diverged"
+    STEP_BUDGET = "step budget spent"
+    TIME_BUDGET = "time budget spent"
+
+
+class TrainingLoop:
+    """The epoch loop every RGCD component trains with: the VAE, the GNN (full-graph or on
+    sampled neighbourhoods) and the diffusion model.
+
+    The component owns what an epoch does (its batches, losses and optimiser); the loop owns
+    when to stop and what to keep, so those rules are the same everywhere and tested once::
+
+        loop = TrainingLoop(module, epochs, "VAE", patience=..., max_steps=..., time_budget=...)
+        for epoch in loop:
+            ...  # one epoch of training
+            loop.record(monitored_loss, steps=steps_this_epoch, recon=...)
+        history = loop.finish()
+
+    :meth:`record` keeps the weights of the best monitored loss (of ``scored``, the module that
+    produced it: an EMA copy for the diffusion model) and decides whether to go on: patience
+    (``EARLY_STOPPING``), a loss that jumped (``DIVERGED``, when ``stop_on_divergence``), the
+    step budget, then the time budget, in that order. Work that must not happen after the last
+    epoch (the GNN's optimiser step, which follows the scoring of its pre-step weights) checks
+    :attr:`stopped` first. :meth:`finish` restores the best weights into ``module`` and returns
+    the history: each logged value per epoch, ``epochs``, ``steps``, ``best_epoch``,
+    ``best_loss``, ``stopped`` and ``seconds``.
     """
 
-    def __init__(self, epochs: int, desc: str, disable: bool = False):
+    def __init__(self, module: torch.nn.Module, epochs: int, desc: str, *, progress: bool = True,
+                 patience: int | None = None, max_steps: int | None = None, time_budget: float | None = None,
+                 stop_on_divergence: bool = False, planned_epochs: int | None = None):
+        self.module = module
+        self.epochs = epochs
         self.desc = desc
-        self.bar = tqdm(total=epochs, desc=desc, disable=disable, leave=False, dynamic_ncols=True)
+        self.max_steps = max_steps
+        self.stop_on_divergence = stop_on_divergence
+        self.stopping = EarlyStopping(patience=patience)
+        self.budget = TimeBudget(time_budget)
+        self.steps = 0
+        self.epochs_run = 0
+        self.stopped: StopReason | None = None
+        self.logged: dict[str, list[float]] = {}
+        self._bar = tqdm(total=planned_epochs or epochs, desc=desc, disable=not progress, leave=False,
+                         dynamic_ncols=True)
 
-    def update(self, **losses: float) -> None:
-        self.bar.set_postfix({k: f"{v:.4g}" for k, v in losses.items()}, refresh=False)
-        self.bar.update(1)
+    def __iter__(self) -> Iterator[int]:
+        for epoch in range(self.epochs):
+            self._epoch = epoch
+            yield epoch
+            if self.stopped is not None:
+                return
 
-    def close(self, stopping: EarlyStopping, reason: str) -> None:
-        self.bar.close()
-        logger.info(
-            "%s: %s after %d epochs (best loss %.4g at epoch %d)",
-            self.desc,
-            reason,
-            self.bar.n,
-            stopping.best_loss,
-            stopping.best_epoch,
-        )
+    def record(self, monitored: float, steps: int = 0, scored: torch.nn.Module | None = None,
+               shown: Mapping[str, float] | None = None, **logged: float) -> None:
+        """End the current epoch: ``monitored`` is the loss early stopping watches (of
+        ``scored``'s weights, the trained module by default), ``logged`` values go into the
+        history, ``shown`` ones only onto the progress bar."""
+        self.steps += steps
+        self.epochs_run += 1
+        for name, value in logged.items():
+            self.logged.setdefault(name, []).append(value)
+        self._bar.set_postfix({k: f"{v:.4g}" for k, v in {**logged, **(shown or {})}.items()}, refresh=False)
+        self._bar.update(1)
+        if self.stopping.step(monitored, scored if scored is not None else self.module, self._epoch):
+            self.stopped = StopReason.EARLY_STOPPING
+        elif self.stop_on_divergence and diverged(monitored, self.stopping.best_loss):
+            self.stopped = StopReason.DIVERGED
+        elif self.max_steps is not None and self.steps >= self.max_steps:
+            self.stopped = StopReason.STEP_BUDGET
+        elif self.budget.exhausted():
+            self.stopped = StopReason.TIME_BUDGET
+
+    def finish(self) -> dict[str, Any]:
+        """Close the bar, restore the best weights, and return the history."""
+        reason = self.stopped or StopReason.FINISHED
+        self._bar.close()
+        epochs = self.epochs_run
+        logger.info("%s: %s after %d epochs (best loss %.4g at epoch %d)", self.desc, reason.value, epochs,
+                    self.stopping.best_loss, self.stopping.best_epoch)
+        self.stopping.restore(self.module)
+        self.module.eval()
+        return {**self.logged, "epochs": epochs, "steps": self.steps, "best_epoch": self.stopping.best_epoch,
+                "best_loss": self.stopping.best_loss, "stopped": reason.value, "seconds": self.budget.elapsed}
+
+
+#: An epoch loss this many times the best one ends training as diverged (see :func:`diverged`).
+DIVERGENCE_FACTOR = 2.0
+
+
+def diverged(loss: float, best_loss: float) -> bool:
+    """True when an epoch's loss is not finite or more than ``DIVERGENCE_FACTOR`` times the best
+    so far: EDM's weighted loss does not recover from such a jump in practice, and continuing
+    only burns the budget (the best weights are restored either way)."""
+    return not np.isfinite(loss) or (np.isfinite(best_loss) and loss > DIVERGENCE_FACTOR * best_loss)

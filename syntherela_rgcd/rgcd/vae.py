@@ -17,15 +17,7 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
-from .training import (
-    EarlyStopping,
-    EpochProgress,
-    MinibatchTrainingConfig,
-    TimeBudget,
-    make_generator,
-    minibatches,
-    seed_everything,
-)
+from .training import MinibatchTrainingConfig, TrainingLoop, make_generator, minibatches, seed_everything
 
 # Rows per forward pass in the inference helpers, to bound memory on big tables.
 _CHUNK = 16384
@@ -212,15 +204,14 @@ def train_vae(
     cat = torch.as_tensor(x_cat, dtype=torch.long, device=device)
     optimizer = torch.optim.Adam(vae.parameters(), lr=config.lr)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.95, patience=10)
-    stopping = EarlyStopping(patience=config.early_stop_patience)
-    budget = TimeBudget(config.time_budget)
-    bar = EpochProgress(config.planned_epochs(len(num)), "VAE", disable=not progress)
+    loop = TrainingLoop(vae, config.epochs, "VAE", progress=progress, patience=config.early_stop_patience,
+                        max_steps=config.max_steps, time_budget=config.time_budget,
+                        planned_epochs=config.planned_epochs(len(num)))
     generator = make_generator(seed)
     beta = config.beta_max
-    epochs_run, steps, reason = 0, 0, "all epochs"
-    for epoch in range(config.epochs):
+    for _ in loop:
         vae.train()
-        recon_sum, seen = 0.0, 0
+        recon_sum, seen, steps = 0.0, 0, 0
         for idx in minibatches(len(num), config.batch_size, generator, config.min_steps_per_epoch, config.max_steps_per_epoch):
             recon_num, cat_logits, mu, logvar = vae(num[idx], cat[idx])
             recon = reconstruction_loss(recon_num, cat_logits, num[idx], cat[idx])
@@ -233,29 +224,7 @@ def train_vae(
             steps += 1
         recon_epoch = recon_sum / max(seen, 1)
         scheduler.step(recon_epoch)
-        epochs_run = epoch + 1
-        stop = stopping.step(recon_epoch, vae, epoch)
-        if stopping.bad_epochs and stopping.bad_epochs % config.beta_patience == 0:
+        loop.record(recon_epoch, steps=steps, shown={"recon": recon_epoch, "beta": beta})
+        if loop.stopping.bad_epochs and loop.stopping.bad_epochs % config.beta_patience == 0:
             beta = max(beta * config.beta_decay, config.beta_min)
-        bar.update(recon=recon_epoch, beta=beta)
-        if stop:
-            reason = "early stop"
-            break
-        if config.max_steps is not None and steps >= config.max_steps:
-            reason = "step budget spent"
-            break
-        if budget.exhausted():
-            reason = "time budget spent"
-            break
-    bar.close(stopping, reason)
-    stopping.restore(vae)
-    vae.eval()
-    return {
-        "epochs": epochs_run,
-        "steps": steps,
-        "best_loss": stopping.best_loss,
-        "best_epoch": stopping.best_epoch,
-        "beta": beta,
-        "seconds": budget.elapsed,
-        "stopped": reason,
-    }
+    return {**loop.finish(), "beta": beta}

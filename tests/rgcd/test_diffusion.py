@@ -16,12 +16,11 @@ from syntherela_rgcd.rgcd.diffusion import (
     HeldOutLoss,
     LatentDiffusion,
     MLPDenoiser,
-    diverged,
     PositionalTimeEmbedding,
     held_out_split,
     heun_sample,
 )
-from syntherela_rgcd.rgcd.training import make_generator
+from syntherela_rgcd.rgcd.training import diverged, make_generator
 
 from rgcd_helpers import single_torch_thread  # noqa: F401 (autouse fixture)
 

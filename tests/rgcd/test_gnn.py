@@ -117,7 +117,7 @@ def test_gnn_fits_targets_that_depend_on_the_neighbourhood():
     data, targets = parents_and_children()
     model, result = fit(data, targets, GNNConfig(hidden=32, out_dim=16, epochs=150))
     assert result["epochs"] == 150
-    assert result["best_val_loss"] < 0.02 * result["val_loss"][0]
+    assert result["best_loss"] < 0.02 * result["val_loss"][0]
     with torch.no_grad():
         h = model.embed(data)
         assert h["p"].shape == (300, 16)
@@ -137,9 +137,9 @@ def test_training_is_deterministic_per_seed():
 def test_early_stopping_and_time_budget_end_training():
     data, targets = parents_and_children(50)
     _, result = fit(data, targets, GNNConfig(hidden=8, out_dim=4, epochs=50, time_budget=0.0))
-    assert result["epochs"] == 1 and result["reason"] == "time budget spent"
+    assert result["epochs"] == 1 and result["stopped"] == "time budget spent"
     _, result = fit(data, targets, GNNConfig(hidden=8, out_dim=4, epochs=50, lr=1e-9, early_stop_patience=2))
-    assert result["reason"] == "stopped early" and result["epochs"] < 50
+    assert result["stopped"] == "early stopping" and result["epochs"] < 50
 
 
 def test_config_from_dict_and_default_layers():

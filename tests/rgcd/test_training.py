@@ -4,7 +4,8 @@ import time
 
 import torch
 
-from syntherela_rgcd.rgcd.training import EarlyStopping, MinibatchTrainingConfig, TimeBudget, make_generator, minibatches
+from syntherela_rgcd.rgcd.training import (EarlyStopping, MinibatchTrainingConfig, StopReason, TimeBudget, TrainingLoop,
+                                         make_generator, minibatches)
 
 
 def test_one_epoch_is_one_pass_when_the_table_is_large_enough():
@@ -63,3 +64,44 @@ def test_planned_epochs_follow_the_step_budget():
     assert config.planned_epochs(47_217) == 21  # 93 steps per epoch
     assert MinibatchTrainingConfig(epochs=30, max_steps=10**6).planned_epochs(100) == 30
     assert MinibatchTrainingConfig(epochs=30).planned_epochs(100) == 30
+
+
+def _loop_over(losses, **settings):
+    """Run a TrainingLoop over given monitored losses; the module's weight is the epoch number."""
+    module = torch.nn.Linear(1, 1)
+    loop = TrainingLoop(module, len(losses), "test", progress=False, **settings)
+    for epoch in loop:
+        with torch.no_grad():
+            module.weight.fill_(float(epoch))
+        loop.record(losses[epoch], steps=10, loss=losses[epoch])
+    return module, loop.finish()
+
+
+def test_training_loop_runs_every_epoch_and_keeps_the_best_weights():
+    module, history = _loop_over([3.0, 1.0, 2.0, 2.5])
+    assert history["stopped"] == StopReason.FINISHED.value and history["epochs"] == 4 and history["steps"] == 40
+    assert history["loss"] == [3.0, 1.0, 2.0, 2.5] and history["best_epoch"] == 1 and history["best_loss"] == 1.0
+    assert module.weight.item() == 1.0, "the best epoch's weights are restored"
+
+
+def test_training_loop_stop_reasons_in_order():
+    assert _loop_over([3.0, 2.0, 2.5, 2.6, 2.7], patience=2)[1]["stopped"] == "early stopping"
+    _, history = _loop_over([1.0, 0.5, 1.5, 0.1], stop_on_divergence=True)
+    assert history["stopped"] == "diverged" and history["epochs"] == 3
+    _, history = _loop_over([3.0, 2.0, 1.0, 0.5], max_steps=20)
+    assert history["stopped"] == "step budget spent" and history["epochs"] == 2
+    _, history = _loop_over([3.0, 2.0, 1.0], time_budget=0.0)
+    assert history["stopped"] == "time budget spent" and history["epochs"] == 1
+
+
+def test_training_loop_scores_the_module_it_is_given():
+    """The diffusion model is scored through its moving average: those weights are the kept ones."""
+    module, average = torch.nn.Linear(1, 1), torch.nn.Linear(1, 1)
+    loop = TrainingLoop(module, 2, "test", progress=False)
+    for epoch in loop:
+        with torch.no_grad():
+            module.weight.fill_(10.0 + epoch)
+            average.weight.fill_(float(epoch))
+        loop.record([1.0, 2.0][epoch], scored=average)
+    loop.finish()
+    assert module.weight.item() == 0.0

@@ -136,6 +136,6 @@ def test_beta_decays_but_not_below_its_minimum() -> None:
 
 def test_stops_on_patience_and_time_budget() -> None:
     _, history = _train(seed=0, lr=0.0, epochs=100, early_stop_patience=3)
-    assert history["stopped"] == "early stop" and history["epochs"] < 100
+    assert history["stopped"] == "early stopping" and history["epochs"] < 100
     _, history = _train(seed=0, epochs=100, time_budget=0.0)
     assert history["stopped"] == "time budget spent" and history["epochs"] == 1
