@@ -27,11 +27,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from syntherela_rgcd.datasets import prepare_dataset
-from syntherela_rgcd.evaluation import evaluate_sample, parse_metrics
+from syntherela_rgcd.evaluation.scoring import evaluate_sample, parse_metrics
 from syntherela_rgcd.evaluation.copying import copy_figures
 from syntherela_rgcd.plugins import build_registry
 from syntherela_rgcd.rgcd.model import RGCD
-from syntherela_rgcd.runner import check_generated, write_tables
+from syntherela_rgcd.runner import check_generated
+from syntherela_rgcd.table_files import write_tables
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -69,7 +69,7 @@ def replicate(tables: dict[str, pd.DataFrame], metadata, copies: int) -> dict[st
 
 
 def write_dataset(tables, metadata, folder: Path) -> None:
-    from syntherela_rgcd.runner import write_tables
+    from syntherela_rgcd.table_files import write_tables
 
     folder.mkdir(parents=True, exist_ok=True)
     metadata.save_to_json(str(folder / "metadata.json"))

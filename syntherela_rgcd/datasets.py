@@ -3,13 +3,12 @@
 The layout is SyntheRela's: ``<data_dir>/original/<dataset>/metadata.json`` plus one
 ``<table>.csv`` per table. Loading reads the files as ``syntherela.data.load_tables`` does,
 minus its traps (string keys such as ``NA`` read as missing, booleans with missing values,
-datetime errors that name no column: :mod:`.loading`; the same frames on every benchmark
+datetime errors that name no column: :mod:`.table_files`; the same frames on every benchmark
 dataset), then runs ``remove_sdv_columns`` as SyntheRela's ``Benchmark`` does, so a score
 computed here means the same as one computed there; before that, every file and key is
 checked so that a broken dataset fails with one line naming the culprit, not a traceback.
 
-This module is also the ``core`` plugin: it registers the catalogue through the
-``syntherela_datasets`` hook like any third-party dataset package would.
+The catalogue of named datasets is the ``core`` plugin (:mod:`.catalogue`).
 """
 
 from __future__ import annotations
@@ -28,80 +27,16 @@ import pandas as pd
 import platformdirs
 from syntherela.metadata import Metadata
 
-from .errors import DataError
-from .loading import read_tables
+from .contract import DatasetSpec, Tables
+from .errors import DataError, UnknownNameError
+from .table_files import read_tables
 from .metadata import RelationalMetadata
-from .plugins import hookimpl
-from .utility_tasks import AIRBNB_TASKS, ROSSMANN_TASKS, WALMART_TASKS
 
 if TYPE_CHECKING:
     from .plugins import Registry
 
 logger = logging.getLogger(__name__)
 DATA_DIR_ENV = "SYNTHERELA_DATA_DIR"
-Tables = dict[str, pd.DataFrame]
-
-
-@dataclass(frozen=True)
-class DatasetSpec:
-    """A dataset the catalogue knows by name.
-
-    ``builder`` makes the tables and metadata in code (the ``demo``); ``url`` is where
-    ``syntherela download`` fetches a zip archive holding ``<name>/metadata.json`` and the
-    CSVs; ``in_archive`` says that SyntheRela's own ``original.zip`` on Google Drive holds
-    ``original/<name>/`` (the default source, so the data is the one the paper used);
-    ``sdv_demo`` names the dataset in SDV's public demo bucket, a fallback used only when the
-    archive turns out not to hold it.
-    """
-
-    name: str
-    aliases: tuple[str, ...] = ()
-    summary: str = ""
-    url: str | None = None
-    in_archive: bool = False
-    sdv_demo: str | None = None
-    builder: Callable[[], tuple[Tables, dict]] | None = field(default=None, compare=False)
-    #: ``utility_tasks.UtilityTask``s: the targets the utility metric trains on synthetic, tests on real
-    utility_tasks: tuple = field(default=(), compare=False)
-
-
-def _build_demo() -> tuple[Tables, dict]:
-    from .demo import METADATA, build_demo_tables
-
-    return build_demo_tables(), METADATA
-
-
-def _build_org_chart() -> tuple[Tables, dict]:
-    from .org_chart import METADATA, build_org_chart_tables
-
-    return build_org_chart_tables(), METADATA
-
-
-CATALOGUE: tuple[DatasetSpec, ...] = (
-    DatasetSpec("demo", (), "built-in: 3 tables, a child with two parents, ~2k rows", builder=_build_demo),
-    DatasetSpec("org_chart", ("org",), "built-in: departments and employees who report to employees "
-                "(a self-referencing key), ~2k rows", builder=_build_org_chart),
-    DatasetSpec("airbnb-simplified_subsampled", ("airbnb",), "AirBnB users and sessions (2 tables, 57k rows)",
-                in_archive=True, utility_tasks=AIRBNB_TASKS),
-    DatasetSpec("rossmann_subsampled", ("rossmann",), "Rossmann stores and sales (2 tables, 59k rows)",
-                in_archive=True, utility_tasks=ROSSMANN_TASKS),
-    DatasetSpec("walmart_subsampled", ("walmart",), "Walmart stores, features, depts (3 tables, 15k rows)",
-                in_archive=True, utility_tasks=WALMART_TASKS),
-    DatasetSpec("CORA_v1", ("cora",), "citation network (3 tables, 57k rows)", in_archive=True, sdv_demo="CORA_v1"),
-    DatasetSpec(
-        "Biodegradability_v1", ("biodegradability", "biodeg"), "molecules (5 tables, 22k rows)",
-        in_archive=True, sdv_demo="Biodegradability_v1",
-    ),
-    DatasetSpec("imdb_MovieLens_v1", ("imdb",), "IMDB + MovieLens (7 tables, 1.2M rows)", in_archive=True,
-                sdv_demo="imdb_MovieLens_v1"),
-    DatasetSpec("imdb_MovieLens_v1_noratings", ("imdb-noratings",), "IMDB without the ratings table (6 tables)"),
-)
-
-
-@hookimpl
-def syntherela_datasets() -> list[DatasetSpec]:
-    """The core plugin's datasets."""
-    return list(CATALOGUE)
 
 
 def resolve_data_dir(data_dir: str | os.PathLike | None = None) -> Path:
@@ -326,7 +261,7 @@ def prepare_dataset(name: str, data_dir: str | os.PathLike | None, registry: "Re
 
 
 def load_synthetic(folder: Path, data: PreparedDataset) -> Tables:
-    """Read a synthetic sample as the real data is read (:mod:`.loading`), checking it first."""
+    """Read a synthetic sample as the real data is read (:mod:`.table_files`), checking it first."""
     missing = [t for t in data.metadata.get_tables() if not (folder / f"{t}.csv").is_file()]
     if missing:
         raise DataError(f"synthetic sample {folder} has no CSV for table(s) {', '.join(missing)}")

@@ -18,11 +18,11 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
 
+from .contract import EnvironmentSpec
 from .errors import SyntheRelaError
 
 ENV_DIR_ENV = "SYNTHERELA_ENV_DIR"
@@ -31,20 +31,6 @@ MARKER = "syntherela-env.json"
 
 class EnvironmentError_(SyntheRelaError):
     """A peer environment that is missing or could not be made."""
-
-
-@dataclass(frozen=True)
-class EnvironmentSpec:
-    """What an environment holds: an interpreter (a command on PATH or a path) and pip
-    requirements; ``pip_args`` go to every ``pip install`` (an index, constraints)."""
-
-    name: str
-    python: str = sys.executable
-    requirements: tuple[str, ...] = ()
-    pip_args: tuple[str, ...] = field(default=(), compare=False)
-    summary: str = ""
-    #: Packages pip pulls in that break the peer and it does not need (uninstalled after the install).
-    remove: tuple[str, ...] = ()
 
 
 def env_root(env_dir: str | os.PathLike | None = None) -> Path:

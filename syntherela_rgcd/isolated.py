@@ -24,8 +24,11 @@ from typing import Any, Callable, Mapping
 
 from syntherela.metadata import convert_metadata_to_v0
 
-from .errors import DataError, SyntheRelaError
+from .contract import RunContext
 from .environments import require
+from .errors import DataError, SyntheRelaError
+from .metadata import RelationalMetadata
+from .table_files import read_tables, write_tables
 
 logger = logging.getLogger(__name__)
 ERROR_FILE = "error.txt"
@@ -52,7 +55,7 @@ def budget_label(options: Mapping[str, Any]) -> str:
 
 
 class IsolatedMethod:
-    """A :class:`~syntherela_rgcd.methods.Method` whose fit and sample run in the peer's
+    """A :class:`~syntherela_rgcd.contract.Method` whose fit and sample run in the peer's
     environment (see the module docstring)."""
 
     def __init__(self, peer: PeerSpec, config: Mapping[str, Any] | None = None):
@@ -62,16 +65,14 @@ class IsolatedMethod:
         if config.get("seed") is not None:
             self.options.setdefault("seed", config["seed"])
         self.env_dir = config.get("env_dir")
-        # the run's profile (and so its run id) names the budget it was given: epochs60-seed0
-        self.config = {"method": peer.name, "environment": peer.environment, "options": self.options,
-                       "profile": budget_label(config.get("options") or {}) or None}
+        # the run's label (and so its run id) names the budget it was given: epochs60-seed0
+        self.label = budget_label(config.get("options") or {}) or None
+        self.settings = {"method": peer.name, "environment": peer.environment, "options": self.options}
         self._model: Path | None = None
         self._metadata: dict | None = None
         self._scratch = tempfile.TemporaryDirectory(prefix=f"syntherela-{peer.name}-")
 
-    def fit(self, tables: dict, metadata) -> "IsolatedMethod":
-        from .runner import write_tables
-
+    def fit(self, tables: dict, metadata, context: RunContext | None = None) -> "IsolatedMethod":
         problem = self.peer.refuses(metadata) if self.peer.refuses else None
         if problem:
             raise DataError(f"method {self.peer.name!r} cannot model this database: {problem}; "
@@ -90,9 +91,6 @@ class IsolatedMethod:
         return self
 
     def sample(self, seed: int | None = None, scale: float = 1.0) -> dict:
-        from .loading import read_tables
-        from .metadata import RelationalMetadata
-
         if self._model is None or self._metadata is None:
             raise SyntheRelaError(f"method {self.peer.name!r}: sample() called before fit()")
         python = require(self.peer.environment, self.env_dir)

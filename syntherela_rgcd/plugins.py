@@ -1,9 +1,10 @@
-"""Plugin registry: methods and datasets come from pluggy plugins found by entry point.
+"""Plugin registry: methods, datasets and environments come from pluggy plugins found by
+entry point (the contract they implement is :mod:`.contract`).
 
 Every plugin, this package's own included, is a module registered under the entry-point
-group ``syntherela`` that implements one or both hooks below. A plugin that fails to
-import is reported (``Registry.failures``) but does not stop the others from working,
-so one broken third-party install cannot take the whole command line down.
+group ``syntherela`` that implements one or more of the contract's hooks. A plugin that
+fails to import is reported (``Registry.failures``) but does not stop the others from
+working, so one broken third-party install cannot take the whole command line down.
 """
 
 from __future__ import annotations
@@ -12,37 +13,14 @@ import logging
 from dataclasses import dataclass, field, replace
 from importlib.metadata import entry_points
 from types import ModuleType
-from typing import TYPE_CHECKING, Iterable
+from typing import Iterable
 
 import pluggy
 
+from .contract import PROJECT, DatasetSpec, EnvironmentSpec, MethodSpec, SyntheRelaHookSpecs
 from .errors import UnknownNameError
-from .methods import MethodSpec
 
-if TYPE_CHECKING:
-    from .datasets import DatasetSpec
-    from .environments import EnvironmentSpec
-
-PROJECT = "syntherela"
-hookspec = pluggy.HookspecMarker(PROJECT)
-hookimpl = pluggy.HookimplMarker(PROJECT)
 logger = logging.getLogger(__name__)
-
-
-class SyntheRelaHookSpecs:
-    """The hooks a plugin may implement (decorate implementations with ``hookimpl``)."""
-
-    @hookspec
-    def syntherela_methods(self) -> Iterable[MethodSpec]:
-        """Return the generators this plugin provides."""
-
-    @hookspec
-    def syntherela_datasets(self) -> Iterable["DatasetSpec"]:
-        """Return the datasets this plugin knows (name, aliases, download URL, builder...)."""
-
-    @hookspec
-    def syntherela_environments(self) -> Iterable["EnvironmentSpec"]:
-        """Return the environments its isolated methods run in (``syntherela env create``)."""
 
 
 @dataclass
@@ -50,8 +28,8 @@ class Registry:
     """Methods and datasets collected from all plugins."""
 
     methods: dict[str, MethodSpec] = field(default_factory=dict)
-    datasets: dict[str, "DatasetSpec"] = field(default_factory=dict)
-    environments: dict[str, "EnvironmentSpec"] = field(default_factory=dict)
+    datasets: dict[str, DatasetSpec] = field(default_factory=dict)
+    environments: dict[str, EnvironmentSpec] = field(default_factory=dict)
     #: entry-point name -> one-line reason it could not be loaded
     failures: dict[str, str] = field(default_factory=dict)
 

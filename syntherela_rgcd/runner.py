@@ -30,12 +30,13 @@ from syntherela.metadata import Metadata
 from syntherela.utils import NpEncoder
 
 from . import __version__
-from .datasets import Tables, prepare_dataset, referential_problems
-from .datetimes import format_datetimes
+from .datasets import prepare_dataset, referential_problems
 from .errors import DataError, SyntheRelaError
-from .evaluation import (DEFAULT_METRICS, evaluate_sample, load_source_rows, parse_metrics,
-                         save_source_rows)
+from .contract import CHECKPOINTS, SOURCE_ROWS, RunContext, Tables
+from .evaluation.scoring import (DEFAULT_METRICS, evaluate_sample, load_source_rows, parse_metrics,
+                                 save_source_rows)
 from .plugins import Registry, build_registry
+from .table_files import write_tables
 from .threads import torch_threads
 
 logger = logging.getLogger(__name__)
@@ -61,8 +62,8 @@ class RunOptions:
     workers: int | None = None
     ray_address: str | None = None
     quiet: bool = False
-    #: Continue a fit that was interrupted: reuse the tables' models it saved (a method
-    #: that can checkpoint has a ``checkpoint_dir`` attribute; RGCD does).
+    #: Continue a fit that was interrupted: reuse the tables' models it saved (a method that
+    #: declares the ``checkpoints`` capability; RGCD does).
     resume: bool = False
     #: Settings for a method that takes them (a peer's epochs); passed as ``config["options"]``.
     method_options: dict | None = None
@@ -86,8 +87,9 @@ def peak_memory_mb() -> float:
                resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss) / 1024.0
 
 
-def run_id_for(profile: str | None, seed: int) -> str:
-    return f"{profile or 'default'}-seed{seed}"
+def run_id_for(label: str | None, seed: int) -> str:
+    """``<label>-seed<N>``: the method's settings label (RGCD's profile, a peer's budget)."""
+    return f"{label or 'default'}-seed{seed}"
 
 
 def check_generated(tables: Tables, real: Tables, metadata: Metadata, method: str) -> Tables:
@@ -112,40 +114,36 @@ def run(options: RunOptions, registry: Registry | None = None) -> RunResult:
     metrics = parse_metrics(options.metrics)
     data = prepare_dataset(options.dataset, options.data_dir, registry)
     out = Path(options.output_dir)
-    config = {
+    settings = {
         "dataset": data.name,
         "profile": options.profile,
         "config_file": str(options.config_file) if options.config_file else None,
         "seed": options.seed,
-        "device": options.device,
         "time_budget": options.time_budget,
-        "executor": options.executor,
-        "workers": options.workers,
-        "ray_address": options.ray_address,
         "quiet": options.quiet,
         "options": dict(options.method_options or {}),
     }
-    method = spec.factory(config)
-    # name the run after the profile the method actually uses (RGCD resolves a default)
-    profile = options.profile or (getattr(method, "config", None) or {}).get("profile")
-    run_id = run_id_for(profile, options.seed)
+    method = spec.factory(settings)
+    run_id = run_id_for(method.label, options.seed)
     logger.info("run %s on %s (%s): %d tables, %d rows", spec.name, data.name, run_id,
                 len(data.tables), sum(len(t) for t in data.tables.values()))
 
     out.mkdir(parents=True, exist_ok=True)
     checkpoints = out / ".checkpoints" / data.name / spec.name / run_id
-    if hasattr(method, "checkpoint_dir"):
+    if CHECKPOINTS in spec.capabilities:
         if not options.resume:
             shutil.rmtree(checkpoints, ignore_errors=True)  # a fresh run starts from nothing
         elif checkpoints.is_dir():
             logger.info("resuming: models of tables already fitted are taken from %s", checkpoints)
-        method.checkpoint_dir = str(checkpoints)
     elif options.resume:
         logger.warning("method %r cannot resume an interrupted fit; fitting from the start", spec.name)
+    context = RunContext(device=options.device, progress=not options.quiet, executor=options.executor,
+                         workers=options.workers, ray_address=options.ray_address,
+                         checkpoint_dir=str(checkpoints) if CHECKPOINTS in spec.capabilities else None)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=out))
     try:
         start = time.perf_counter()
-        method.fit({k: v.copy() for k, v in data.tables.items()}, data.metadata)
+        method.fit({k: v.copy() for k, v in data.tables.items()}, data.metadata, context)
         fit_seconds = time.perf_counter() - start
         fit_peak = peak_memory_mb()
         logger.info("fitted %s in %.1f s", spec.name, fit_seconds)
@@ -155,12 +153,14 @@ def run(options: RunOptions, registry: Registry | None = None) -> RunResult:
         for index in range(options.samples):
             sample_id = f"sample{index + 1}"
             start = time.perf_counter()
-            generated = method.sample(seed=options.seed + index, scale=options.scale)
+            if SOURCE_ROWS in spec.capabilities:
+                generated, source_rows = method.sample_with_source_rows(seed=options.seed + index, scale=options.scale)
+            else:
+                generated, source_rows = method.sample(seed=options.seed + index, scale=options.scale), None
             sample_seconds.append(time.perf_counter() - start)
             generated = check_generated(generated, data.tables, data.metadata, spec.name)
             sample_dir = staging / "synthetic" / sample_id
             write_tables(generated, sample_dir, data.metadata)
-            source_rows = getattr(method, "last_source_rows", None)
             save_source_rows(source_rows, staging / "results", sample_id)
             if metrics:
                 sample_summaries[sample_id] = evaluate_sample(
@@ -170,7 +170,7 @@ def run(options: RunOptions, registry: Registry | None = None) -> RunResult:
             "dataset": data.name,
             "method": spec.name,
             "run_id": run_id,
-            "profile": profile,
+            "profile": method.label,
             "seed": options.seed,
             "samples": options.samples,
             "scale": options.scale,
@@ -184,7 +184,7 @@ def run(options: RunOptions, registry: Registry | None = None) -> RunResult:
             "machine": f"{platform.machine()}, {os.cpu_count()} cores",
             "threads": torch_threads(),
             "package_version": __version__,
-            "config": getattr(method, "config", config),
+            "config": method.settings,
         }
         (staging / "results").mkdir(exist_ok=True)
         (staging / "results" / "summary.json").write_text(json.dumps(summary, indent=2, cls=NpEncoder))
@@ -199,19 +199,6 @@ def run(options: RunOptions, registry: Registry | None = None) -> RunResult:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return RunResult(data.name, spec.name, run_id, summary, destinations["synthetic"], destinations["results"])
-
-
-def write_tables(tables: Tables, folder: Path, metadata: Metadata) -> None:
-    """CSV per table with datetimes in the metadata's format, as SyntheRela's ``save_tables``
-    writes them, but for any year 1-9999 (upstream goes through nanoseconds) and with
-    four-digit years (:func:`.datetimes.format_datetimes`)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, table in tables.items():
-        table = table.copy()
-        for column, spec in metadata.tables[name].columns.items():
-            if spec.get("sdtype") == "datetime" and spec.get("datetime_format") and column in table:
-                table[column] = format_datetimes(table[column], spec["datetime_format"])
-        table.to_csv(folder / f"{name}.csv", index=False)
 
 
 def publish(source: Path, destination: Path) -> None:

@@ -110,7 +110,7 @@ def dataset_name(url: str) -> str:
 
 def import_database(url: str, folder: Path, metadata_file: str | None = None) -> dict:
     """Write the database's tables and metadata into ``folder`` (SyntheRela's layout)."""
-    from .runner import write_tables
+    from .table_files import write_tables
     from .metadata import RelationalMetadata
 
     engine = _engine(url)

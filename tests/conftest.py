@@ -40,9 +40,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from syntherela_rgcd.datasets import DatasetSpec
-from syntherela_rgcd.methods import MethodSpec
-from syntherela_rgcd.plugins import hookimpl
+from syntherela_rgcd.contract import DatasetSpec, MethodSpec, hookimpl
 
 MODEL_FILE = "copycat.pkl"
 
@@ -50,11 +48,13 @@ MODEL_FILE = "copycat.pkl"
 class CopyCat:
     """Fits by remembering the tables; samples them back unchanged."""
 
-    def __init__(self, config=None):
-        self.config = dict(config or {})
+    label = None
+
+    def __init__(self, settings=None):
+        self.settings = dict(settings or {})
         self.tables = None
 
-    def fit(self, tables, metadata):
+    def fit(self, tables, metadata, context=None):
         self.tables = {name: table.copy() for name, table in tables.items()}
         return self
 

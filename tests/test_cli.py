@@ -322,14 +322,16 @@ def test_missing_required_option(run_main):
 def test_interrupted_run_from_the_command_line(run_main, nothing_published, demo_data_dir, tmp_path, monkeypatch):
     """Ctrl-C while sampling: 'interrupted', exit 130, no run folder and no staging folder."""
     from syntherela_rgcd import runner
-    from syntherela_rgcd.methods import MethodSpec
-    from syntherela_rgcd.plugins import build_registry, hookimpl
+    from syntherela_rgcd.contract import MethodSpec, hookimpl
+    from syntherela_rgcd.plugins import build_registry
 
     class Interrupted:
-        def __init__(self, config=None):
+        label, settings = None, {}
+
+        def __init__(self, settings=None):
             pass
 
-        def fit(self, tables, metadata):
+        def fit(self, tables, metadata, context=None):
             return self
 
         def sample(self, seed=None, scale=1.0):

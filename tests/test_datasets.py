@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from syntherela_rgcd.catalogue import CATALOGUE
 from syntherela_rgcd.datasets import (
-    CATALOGUE,
     DATA_DIR_ENV,
     canonical_name,
     dataset_stats,

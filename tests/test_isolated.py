@@ -16,10 +16,8 @@ WORKER = Path(__file__).parent / "peers" / "echo_worker.py"
 ECHO_MODULE = f'''
 """A third-party plugin whose method runs in its own environment."""
 
-from syntherela_rgcd.environments import EnvironmentSpec
 from syntherela_rgcd.isolated import IsolatedMethod, PeerSpec
-from syntherela_rgcd.methods import MethodSpec
-from syntherela_rgcd.plugins import hookimpl
+from syntherela_rgcd.contract import EnvironmentSpec, MethodSpec, hookimpl
 
 PEER = PeerSpec("echo", "echo-env", {str(WORKER)!r})
 

@@ -6,8 +6,8 @@ import pytest
 
 from syntherela_rgcd.baselines.sdv_hma import SDVHMA
 from syntherela_rgcd.errors import UnknownNameError
-from syntherela_rgcd.methods import STRUCTURES, Method, MethodSpec
-from syntherela_rgcd.plugins import build_registry, hookimpl
+from syntherela_rgcd.contract import STRUCTURES, Method, MethodSpec, hookimpl
+from syntherela_rgcd.plugins import build_registry
 
 
 class _MethodsPlugin:

@@ -11,8 +11,8 @@ import pytest
 
 from syntherela_rgcd import runner
 from syntherela_rgcd.errors import DataError, SyntheRelaError
-from syntherela_rgcd.methods import MethodSpec
-from syntherela_rgcd.plugins import build_registry, hookimpl
+from syntherela_rgcd.contract import SOURCE_ROWS, MethodSpec, hookimpl
+from syntherela_rgcd.plugins import build_registry
 from syntherela_rgcd.runner import RunOptions, evaluate, run, run_id_for
 
 
@@ -23,8 +23,10 @@ class Scripted:
     failure: BaseException = RuntimeError("generator failed")
     corrupt = None  # callable(tables) applied to the sample
 
-    def __init__(self, config=None):
-        self.config = dict(config or {})
+    label = None
+
+    def __init__(self, settings=None):
+        self.settings = dict(settings or {})
         self.tables = None
         self.samples = 0
 
@@ -32,7 +34,7 @@ class Scripted:
         if self.fail_at == step:
             raise self.failure
 
-    def fit(self, tables, metadata):
+    def fit(self, tables, metadata, context=None):
         self._maybe_fail("fit")
         self.tables = tables
         return self
@@ -54,12 +56,12 @@ class Scripted:
 
 
 class _Plugin:
-    def __init__(self, cls):
-        self.cls = cls
+    def __init__(self, cls, capabilities=()):
+        self.cls, self.capabilities = cls, capabilities
 
     @hookimpl
     def syntherela_methods(self):
-        return [MethodSpec("scripted", self.cls, "test generator")]
+        return [MethodSpec("scripted", self.cls, "test generator", capabilities=self.capabilities)]
 
 
 @pytest.fixture
@@ -99,16 +101,16 @@ def test_successful_run(scripted, demo_data_dir, tmp_path):
 
 
 def test_a_generators_row_correspondence_is_kept_and_measured(scripted, demo_data_dir, tmp_path):
-    """A method that says which real row each row stands for (``last_source_rows``) gets it
-    saved beside its scores and the twin figures computed through it."""
-    method, registry = scripted
+    """A method that declares it says which real row each row stands for (``source_rows``) gets
+    that saved beside its scores and the twin figures computed through it."""
+    method, _ = scripted
 
-    def sample(self, seed=None, scale=1.0):
+    def sample_with_source_rows(self, seed=None, scale=1.0):
         tables = Scripted.sample(self, seed, scale)
-        self.last_source_rows = {name: np.arange(len(table)) for name, table in tables.items()}
-        return tables
+        return tables, {name: np.arange(len(table)) for name, table in tables.items()}
 
-    method.sample = sample
+    method.sample_with_source_rows = sample_with_source_rows
+    registry = build_registry(extra_plugins=[_Plugin(method, capabilities=(SOURCE_ROWS,))])
     out = tmp_path / "out"
     result = run(_options(demo_data_dir, out, metrics="privacy"), registry=registry)
     assert (result.results_dir / "sample1.source_rows.npz").is_file()
@@ -263,13 +265,12 @@ def test_written_tables_use_metadata_datetime_format(scripted, demo_data_dir, tm
 
 
 def test_run_is_named_after_the_profile_the_method_resolved(scripted, tmp_path):
-    """Without --profile, a method that picks a default profile (RGCD: cpu) names the run after it."""
+    """Without --profile, a method that picks a default profile (RGCD: cpu) names the run after
+    it: its label."""
     Method, registry = scripted
 
     class Profiled(Method):
-        def __init__(self, config=None):
-            super().__init__(config)
-            self.config["profile"] = self.config.get("profile") or "cpu"
+        label = "cpu"
 
     registry = build_registry(extra_plugins=[_Plugin(Profiled)])
     result = run(_options(tmp_path / "data", tmp_path / "out"), registry=registry)

@@ -162,7 +162,7 @@ def test_smoke_run_fits_samples_and_scores(build, installed_plugins, cli_invoke,
     sample = tmp_path / "out" / "synthetic" / "zoo" / "rgcd" / "smoke-seed0" / "sample1"
     assert sorted(p.stem for p in sample.glob("*.csv")) == sorted(tables)
     from syntherela_rgcd.datasets import load_metadata
-    from syntherela_rgcd.loading import read_tables
+    from syntherela_rgcd.table_files import read_tables
 
     written = read_tables(sample, load_metadata(tmp_path / "data" / "original" / "zoo", "zoo"), "zoo")
     original = read_tables(tmp_path / "data" / "original" / "zoo",

@@ -33,9 +33,10 @@ from syntherela_rgcd.evaluation.utility import (
     relational_features,
     tasks_for,
 )
-from syntherela_rgcd.plugins import build_registry, hookimpl
+from syntherela_rgcd.contract import hookimpl
+from syntherela_rgcd.plugins import build_registry
 from syntherela_rgcd.published import UTILITY_TASKS as PAPER
-from syntherela_rgcd.utility_tasks import (
+from syntherela_rgcd.evaluation.utility_tasks import (
     airbnb_features,
     category_text,
     one_hot,
@@ -480,12 +481,13 @@ def test_model_wrappers_cap_svm_rows_and_score_the_svc_by_its_decision_function(
     assert regressor(factory=KNeighborsRegressor).fit(X[:3], X[:3, 0]).model_.n_neighbors == 3
 
 
-def test_the_catalogue_does_not_import_the_evaluation_package():
-    """datasets.py declares the tasks from the light utility_tasks module (no syntherela.report)."""
-    code = ("import sys, syntherela_rgcd.datasets as d\n"
-            "print(sorted(m for m in sys.modules if m.startswith('syntherela_rgcd.evaluation')"
-            " or m == 'syntherela.report'))\n"
-            "print(sorted(t.name for s in d.CATALOGUE for t in s.utility_tasks))")
+def test_the_catalogue_does_not_import_the_metrics():
+    """catalogue.py declares the tasks from the light utility_tasks module: none of the metrics
+    (scikit-learn, syntherela.report) is imported to list datasets."""
+    code = ("import sys, syntherela_rgcd.catalogue as c\n"
+            "print(sorted(m for m in sys.modules if m.startswith('syntherela_rgcd.evaluation.')"
+            " and m != 'syntherela_rgcd.evaluation.utility_tasks' or m == 'syntherela.report'))\n"
+            "print(sorted(t.name for s in c.CATALOGUE for t in s.utility_tasks))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.splitlines() == ["[]", "['Customers', 'Weekly_Sales', 'country_destination']"]
 
@@ -530,7 +532,7 @@ def test_tasks_for_catalogue_aliases_and_plugins():
         [("historical", "Customers", "time:Date")]
     assert tasks_for("demo", registry) == [] and tasks_for("no-such-dataset", registry) == []
 
-    from syntherela_rgcd.datasets import DatasetSpec
+    from syntherela_rgcd.contract import DatasetSpec
 
     class Plugin:
         @hookimpl

@@ -15,8 +15,7 @@ import numpy as np
 from syntherela.metadata import Metadata
 
 from ..errors import SyntheRelaError
-from ..methods import MethodSpec, Tables
-from ..plugins import hookimpl
+from ..contract import MethodSpec, RunContext, Tables, hookimpl
 
 MODEL_FILE = "hma.pkl"
 
@@ -25,11 +24,13 @@ class SDVHMA:
     """Hierarchical Modeling Algorithm (Gaussian copulas per table, parameters of children
     folded into parents), as used by SyntheRela's ``SDV`` baseline."""
 
-    def __init__(self, config: Mapping[str, Any] | None = None):
-        self.config = dict(config or {})
+    label = None  # no presets
+
+    def __init__(self, settings: Mapping[str, Any] | None = None):
+        self.settings = dict(settings or {})
         self._synthesizer = None
 
-    def fit(self, tables: Tables, metadata: Metadata) -> "SDVHMA":
+    def fit(self, tables: Tables, metadata: Metadata, context: RunContext | None = None) -> "SDVHMA":
         from sdv.errors import SynthesizerInputError
         from sdv.multi_table import HMASynthesizer
 
@@ -38,7 +39,7 @@ class SDVHMA:
                 raise SyntheRelaError(f"method 'sdv' cannot model the self-referencing foreign key "
                                       f"{rel['child_table_name']}.{rel['child_foreign_key']}; use --method rgcd")
         try:
-            synthesizer = HMASynthesizer(metadata, verbose=not self.config.get("quiet", False))
+            synthesizer = HMASynthesizer(metadata, verbose=not self.settings.get("quiet", False))
             synthesizer.fit({name: table.copy() for name, table in tables.items()})
         except SynthesizerInputError as exc:
             first = str(exc).strip().splitlines()[0]

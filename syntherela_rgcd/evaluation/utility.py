@@ -27,7 +27,7 @@ Read from ``martinjurkovic/syntherela``: ``experiments/evaluation/utility.py`` a
 ``0ac0ea632982a995869fcea27678c77d60f3dcca``), its Table 2
 script ``experiments/tables/utility.py`` at ``f3f938d2e5340d31d3d9e2966c58813f33f69354``, and
 ``experiments/data/subsampling/subsample_walmart.py`` at ``01cae3b58331146f99800dbfdd1fd56c896a4007``.
-The features are built in ``syntherela_rgcd/utility_tasks.py``.
+The features are built in ``syntherela_rgcd/evaluation/utility_tasks.py``.
 
 AirBnB (``users.country_destination``, AUC):
     target: booked (any destination) vs ``NDF``, binary, as SyntheRela (``y != "NDF"``).
@@ -115,7 +115,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
-from ..utility_tasks import (  # re-exported: the tasks and their feature builders belong to this metric
+from .utility_tasks import (  # re-exported: the tasks and their feature builders belong to this metric
     AIRBNB_TASKS,
     KINDS,
     ROSSMANN_TASKS,

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..environments import EnvironmentSpec
+from ..contract import EnvironmentSpec, MethodSpec, hookimpl
 from ..isolated import IsolatedMethod, PeerSpec
-from ..methods import MethodSpec
-from ..plugins import hookimpl
 
 HERE = Path(__file__).parent
 

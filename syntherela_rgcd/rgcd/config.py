@@ -18,10 +18,15 @@ import yaml
 from ..errors import DataError, UnknownNameError
 from .diffusion import DiffusionConfig
 from .gnn import GNNConfig
+from .siblings import SiblingSettings
 from .vae import VAEConfig
 
-SECTIONS = {"vae": VAEConfig, "gnn": GNNConfig, "diffusion": DiffusionConfig}
-TOP_LEVEL = {"positions", "datetime_offsets", "sibling_order", "sibling_values", "sibling_noise", "joint_denoising", "profile", "seed", "device", "fit_budget", "fit_steps", "fit_vae_share", "fit_parent_weight", "budget_flow", "structure", "degree_twin_correlation"}
+SECTIONS = {"vae": VAEConfig, "gnn": GNNConfig, "diffusion": DiffusionConfig, "siblings": SiblingSettings}
+TOP_LEVEL = {"profile", "positions", "datetime_offsets", "fit_steps", "fit_vae_share", "fit_parent_weight", "budget_flow",
+             "structure", "degree_twin_correlation"}
+#: Keys of earlier versions and where they went, so an old config file fails with the fix.
+MOVED = {"sibling_order": "siblings.order", "sibling_values": "siblings.values", "sibling_noise": "siblings.noise",
+         "joint_denoising": "siblings.joint"}
 
 
 def _config_file(name: str):
@@ -52,16 +57,13 @@ def deep_merge(base: dict, override: Mapping) -> dict:
     return merged
 
 
-def profile_names() -> list[str]:
-    return sorted(_read_yaml(_config_file("default"), "default.yaml")["profiles"])
-
-
 def resolve_config(
     profile: str | None = None,
     dataset: str | None = None,
     overrides: Mapping | str | Path | None = None,
 ) -> dict:
-    """The full configuration dict for one fit: ``{"profile", "positions", "vae", "gnn", "diffusion"}``."""
+    """The full settings dict for one fit: ``profile``, the top-level settings and the sections
+    ``vae``, ``gnn``, ``diffusion`` and ``siblings``."""
     default = _read_yaml(_config_file("default"), "default.yaml")
     user = _read_yaml(overrides, f"config file {overrides}") if isinstance(overrides, (str, Path)) else dict(overrides or {})
     profile = profile or user.get("profile") or default["default_profile"]
@@ -102,13 +104,11 @@ def validate(config: Mapping) -> None:
             unknown = sorted(set(value or {}) - known)
             if unknown:
                 raise DataError(f"config section {key!r}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        elif key in MOVED:
+            raise DataError(f"config key {key!r} is now {MOVED[key]!r} (the 'siblings' section)")
         elif key not in TOP_LEVEL:
             raise DataError(f"unknown config key {key!r} (known: {', '.join(sorted(TOP_LEVEL | set(SECTIONS)))})")
-    strength = config.get("sibling_noise")
-    if strength is not None and not isinstance(strength, bool) and not (
-            isinstance(strength, (int, float)) and 0 <= strength <= 1):
-        raise DataError(f"config key 'sibling_noise' is {strength!r}: use true, false or a strength between 0 and 1 "
-                        "(the share of the learnt sibling correlation the sampler's starting noise gets)")
+    SiblingSettings.from_dict(config.get("siblings"))  # a siblings.noise outside [0, 1] is named here
 
 
 def with_time_budget(config: dict, seconds: float | None) -> dict:
@@ -116,6 +116,6 @@ def with_time_budget(config: dict, seconds: float | None) -> dict:
     if seconds is None:
         return config
     config = copy.deepcopy(config)
-    for section in SECTIONS:
+    for section in ("vae", "gnn", "diffusion"):
         config.setdefault(section, {})["time_budget"] = float(seconds)
     return config

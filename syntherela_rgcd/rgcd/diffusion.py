@@ -28,7 +28,7 @@ import torch
 from torch import Tensor, nn
 
 from ..errors import SyntheRelaError
-from .sibling_context import SiblingContext
+from .siblings.context import SiblingContext
 from .training import MinibatchTrainingConfig, TrainingLoop, make_generator, minibatches, resolve_device, seed_everything
 
 #: EDM's assumed standard deviation of the data; latents are scaled to it before training.

@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
 import torch
+from syntherela.metadata import Metadata
+from torch_geometric.data import HeteroData
 
 from ..executors import Executor
+from .checkpoints import Checkpoints
+from .diffusion import DiffusionConfig, LatentDiffusion
+from .gnn import GNNConditioner, GNNConfig, train_gnn
+from .graph import build_graph
+from .siblings import Siblings
 from .training import seed_everything
 from .vae import VAE, VAEConfig, train_vae
-
-if TYPE_CHECKING:  # the model imports this module
-    from .diffusion import LatentDiffusion
-    from .gnn import GNNConditioner
-    from .model import RGCD
 
 logger = logging.getLogger(__name__)
 
@@ -129,53 +131,115 @@ class ConditionalInputs:
 
 @dataclass
 class ConditionalJob:
-    """One table's GNN + diffusion model. ``model`` is a view of the RGCD being fitted
-    (schema, configuration, positions); ``tables_before`` are the modelled tables whose
-    attributes the table's GNN sees."""
+    """One table's GNN + diffusion model, with everything the task reads: the schema, the
+    real rows' positions and the sibling component (settings, foreign keys, rank features),
+    the budgeted configurations and ``tables_before``, the modelled tables whose attributes
+    the table's GNN sees."""
 
-    model: "RGCD"
     table: str
     tables_before: list[str]
     inputs: ConditionalInputs
-    gnn_seconds: float | None
-    table_seconds: float | None
-    diffusion_steps: int | None
+    metadata: Metadata
+    positions: dict[str, np.ndarray]
+    siblings: Siblings
+    gnn: GNNConfig
+    diffusion: DiffusionConfig
+    seed: int
+    device: Any
+    progress: bool
 
 
 @dataclass
 class ConditionalResult:
-    gnn: "GNNConditioner"
-    diffusion: "LatentDiffusion"
+    gnn: GNNConditioner
+    diffusion: LatentDiffusion
     gnn_in_dims: dict[str, int]
     history: dict
     sibling_noise: dict | None  # the table's learnt (and calibrated) sibling-noise spec
 
 
+def embed(gnn: GNNConditioner, graph: HeteroData, config: GNNConfig) -> dict[str, torch.Tensor]:
+    """All nodes' h; big graphs (those the GNN trains on by sampled neighbourhoods) through
+    sparse products, so memory stays at nodes x hidden."""
+    return gnn.eval().embed(graph, sparse=config.uses_minibatch(graph))
+
+
 def train_table_conditional(job: ConditionalJob) -> ConditionalResult:
-    """Train one table's GNN and diffusion model (see ``RGCD._fit_conditional``)."""
-    return job.model._fit_conditional(job)
+    """One table's GNN (predicting every table's latents from the graph of the tables before
+    it) and its diffusion model conditioned on the GNN's embedding h; with sibling noise on,
+    the siblings' residual correlation is learnt between the two and calibrated after."""
+    table, inputs, seed = job.table, job.inputs, job.seed
+    graph = build_graph(inputs.real_keys, job.metadata, {t: inputs.node_features.get(t) if t in job.tables_before
+                                                         else None for t in inputs.real_keys},
+                        job.positions, job.siblings.structural_features())
+    seed_everything(seed)
+    latents = inputs.latents
+    gnn = GNNConditioner.for_graph(graph, {t: latents[t].shape[1] for t in latents}, job.gnn,
+                                   position_tables=list(job.positions))
+    logger.info("%s: training GNN (%d layers) on %d nodes%s", table, gnn.num_layers,
+                sum(graph[t].num_nodes for t in graph.node_types),
+                f", {job.gnn.minibatch_steps} steps on sampled neighbourhoods (fanouts {list(job.gnn.fanouts)})"
+                if job.gnn.uses_minibatch(graph) else "")
+    history = {"gnn": train_gnn(gnn, graph, latents, table, job.gnn, job.device, seed, job.progress)}
+    with torch.no_grad():
+        h = embed(gnn.cpu(), graph, job.gnn)[table].float()
+        residuals = (latents[table] - gnn.heads[table](h)).numpy() if job.siblings.settings.noise else None
+    noise_spec = job.siblings.learn_noise(table, residuals, inputs.real_keys[table]) if residuals is not None else None
+    if noise_spec is not None:
+        logger.info("%s: sibling noise per %s, correlation mean %.2f, max %.2f", table, noise_spec["foreign_key"],
+                    np.mean(noise_spec["rho"]), np.max(noise_spec["rho"]))
+    seed_everything(seed)
+    context = job.siblings.context(table, inputs.real_keys[table])
+    diffusion = LatentDiffusion(latents[table].shape[1], h.shape[1], job.diffusion, context.n_keys if context else 0)
+    logger.info("%s: training diffusion on %d latents of dim %d (budget %s%s)", table, len(h),
+                latents[table].shape[1], describe_budget(job.diffusion),
+                f"; joint over siblings per {', '.join(job.siblings.joint_keys(table))}" if context else "")
+    history["diffusion"] = diffusion.fit(latents[table], h, siblings=context, device=job.device, seed=seed,
+                                         progress=job.progress)
+    diffusion.cpu()
+    if noise_spec is not None:
+        def sample(rows: np.ndarray, noise: torch.Tensor, rows_context) -> np.ndarray:
+            with torch.no_grad():
+                return diffusion.sample(h[rows], seed=seed, noise=noise, siblings=rows_context)
+
+        noise_spec, mismatch = job.siblings.calibrate_noise(table, noise_spec, sample, latents[table].numpy(),
+                                                            inputs.real_keys[table], seed)
+        if mismatch:
+            logger.info("%s: sibling noise strength %.2f (|log| ratio of parents' share of the variance, generated "
+                        "to real: %s)", table, noise_spec["strength"],
+                        ", ".join(f"{s:g}: {m:.3f}" for s, m in mismatch.items()))
+    return ConditionalResult(gnn, diffusion, {t: graph[t].x.shape[1] for t in graph.node_types}, history, noise_spec)
 
 
 def run_tasks(executor: Executor, tables: Sequence[str], make_job: Callable[[str], Any],
               task: Callable[[Any], Any], done: Callable[[str, Any], None], one_at_a_time: bool,
-              restore: Callable[[str], Any | None] = lambda table: None) -> None:
+              phase: str, checkpoints: Checkpoints | None = None) -> None:
     """Run ``task`` for every table through ``executor`` and hand each result to ``done``
     in table order. ``one_at_a_time``: each job is made after the previous result is in
     (a budget that flows from table to table); otherwise all jobs go out together.
-    ``restore`` gives a table's result saved by an earlier, interrupted fit (or None): its
-    job is still made, so budgets are handed out as before, but not run."""
+    With ``checkpoints``, a table whose ``phase`` result an earlier, interrupted fit saved
+    takes that result: its job is still made, so budgets are handed out as before, but not
+    run; every new result is saved the moment it is in."""
+    def restore(table: str) -> Any | None:
+        return checkpoints.load(phase, table) if checkpoints else None
+
+    def finish(table: str, result: Any, new: bool) -> None:
+        if checkpoints and new:
+            checkpoints.save(phase, table, result)
+        done(table, result)
+
     if one_at_a_time:
         for table in tables:
             job = make_job(table)
             saved = restore(table)
-            done(table, saved if saved is not None else executor.map(task, [job])[0])
+            finish(table, saved if saved is not None else executor.map(task, [job])[0], saved is None)
         return
     jobs = [make_job(table) for table in tables]
     saved = {table: restore(table) for table in tables}
     todo = [(table, job) for table, job in zip(tables, jobs) if saved[table] is None]
     results = dict(zip([t for t, _ in todo], executor.map(task, [job for _, job in todo])))
     for table in tables:
-        done(table, saved[table] if saved[table] is not None else results[table])
+        finish(table, saved[table] if saved[table] is not None else results[table], saved[table] is None)
 
 
 def describe_budget(config) -> str:

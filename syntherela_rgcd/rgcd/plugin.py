@@ -4,29 +4,19 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ..methods import MethodSpec
-from ..plugins import hookimpl
+from ..contract import CHECKPOINTS, SOURCE_ROWS, MethodSpec, hookimpl
+from ..errors import DataError
 
 
-def make_rgcd(config: Mapping[str, Any]):
-    """Build an unfitted RGCD from the runner's configuration."""
-    from ..errors import DataError
+def make_rgcd(settings: Mapping[str, Any]):
+    """Build an unfitted RGCD from the run's settings."""
+    # imported here: the registry loads every plugin, and listing methods must not wait for torch
     from .model import RGCD
 
-    if config.get("options"):
+    if settings.get("options"):
         raise DataError("method 'rgcd' takes its settings from a YAML file (--config), not --options")
-    return RGCD(
-        profile=config.get("profile"),
-        config=config.get("config_file"),
-        dataset=config.get("dataset"),
-        device=config.get("device", "auto"),
-        time_budget=config.get("time_budget"),
-        seed=config.get("seed", 0),
-        progress=not config.get("quiet", False),
-        executor=config.get("executor") or "inprocess",
-        workers=config.get("workers"),
-        ray_address=config.get("ray_address"),
-    )
+    return RGCD(profile=settings.get("profile"), config=settings.get("config_file"), dataset=settings.get("dataset"),
+                time_budget=settings.get("time_budget"), seed=settings.get("seed", 0))
 
 
 @hookimpl
@@ -37,5 +27,6 @@ def syntherela_methods() -> list[MethodSpec]:
             factory=make_rgcd,
             summary="graph-conditioned latent diffusion (GNN embeddings + per-table latent diffusion)",
             structures=("linear", "multi-child", "multi-parent", "self-reference"),
+            capabilities=(CHECKPOINTS, SOURCE_ROWS),
         )
     ]

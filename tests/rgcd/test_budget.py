@@ -1,37 +1,25 @@
-"""Sharing one fit budget between tables and components."""
+"""Sharing one step budget between tables and components."""
 
 import time
 
 import pytest
 
-from syntherela_rgcd.rgcd.budget import CEILING_ROWS, FLOOR_ROWS, GNN_SHARE, VAE_SHARE, FitBudget, tighter
+from syntherela_rgcd.rgcd.budget import CEILING_ROWS, FLOOR_ROWS, VAE_SHARE, FitBudget, tighter
 
 
 def test_unbounded_fit_gives_unbounded_components():
     budget = FitBudget(None, {"a": 10, "b": 1000})
     assert budget.vae("a") is None and budget.vae("b") is None
     budget.start_conditional_phase()
-    assert budget.gnn_and_diffusion("a") == (None, None)
+    assert budget.diffusion("a") is None
 
 
-def test_time_is_split_by_square_root_of_rows_and_phases():
-    budget = FitBudget(100.0, {"small": 2500, "large": 10_000})
-    small, large = budget.vae("small"), budget.vae("large")
-    assert small == pytest.approx(VAE_SHARE * 100 * 50 / 150, rel=0.01)
-    assert large == pytest.approx(VAE_SHARE * 100, rel=0.01), "the last table gets all that is left"
-    budget.start_conditional_phase()
-    gnn, table = budget.gnn_and_diffusion("small")
-    assert gnn == pytest.approx(GNN_SHARE * table)
-    # the VAEs used (almost) nothing, so the conditional phase gets (almost) all 100 s
-    assert table == pytest.approx(100 * 50 / 150, rel=0.01)
-    assert budget.gnn_and_diffusion("large")[1] == pytest.approx(100, rel=0.01)
-
-
-def test_time_a_table_leaves_unused_goes_to_the_tables_after_it():
-    budget = FitBudget(1.0, {"a": 1, "b": 1})
-    first = budget.vae("a")
-    time.sleep(0.01)  # "a" finishes almost at once
-    assert budget.vae("b") > first
+def test_steps_are_split_by_square_root_of_rows_and_phases():
+    budget = FitBudget(1000, {"small": 2500, "large": 10_000})
+    small = budget.vae("small")
+    assert small == pytest.approx(VAE_SHARE * 1000 * 50 / 150)
+    budget.spend(small)  # "small" used all of its share
+    assert budget.vae("large") == pytest.approx(VAE_SHARE * 1000 - small), "the last table gets all that is left"
 
 
 def test_tighter():
@@ -39,40 +27,33 @@ def test_tighter():
 
 
 def test_small_tables_are_weighted_like_floor_rows():
-    budget = FitBudget(1000, {"tiny": 45, "floor": FLOOR_ROWS}, unit="steps")
+    budget = FitBudget(1000, {"tiny": 45, "floor": FLOOR_ROWS})
     assert budget.vae("tiny") == pytest.approx(VAE_SHARE * 1000 / 2)
 
 
 def test_huge_tables_are_weighted_like_ceiling_rows():
-    budget = FitBudget(1000, {"ratings": 10 * CEILING_ROWS, "ceiling": CEILING_ROWS}, unit="steps")
+    budget = FitBudget(1000, {"ratings": 10 * CEILING_ROWS, "ceiling": CEILING_ROWS})
     assert budget.vae("ratings") == pytest.approx(VAE_SHARE * 1000 / 2)
 
 
 def test_step_budget_counts_reported_steps_not_time():
-    budget = FitBudget(1000, {"a": 10_000, "b": 10_000}, unit="steps")
+    budget = FitBudget(1000, {"a": 10_000, "b": 10_000})
     assert budget.vae("a") == pytest.approx(150)
     time.sleep(0.01)  # time does not count
     budget.spend(50)  # "a" stopped early: 100 steps flow to "b"
     assert budget.vae("b") == pytest.approx(250)
     budget.start_conditional_phase()
-    gnn, diffusion = budget.gnn_and_diffusion("a")
-    assert gnn is None, "GNNs train for their configured epochs and are not counted in steps"
-    assert diffusion == pytest.approx((1000 - 50) / 2), "all that the VAEs left"
-
-
-def test_unknown_unit_is_an_error():
-    with pytest.raises(ValueError):
-        FitBudget(10, {"a": 1}, unit="minutes")
+    assert budget.diffusion("a") == pytest.approx((1000 - 50) / 2), "all that the VAEs left"
 
 
 def test_vae_share_and_parent_weight_move_steps():
-    budget = FitBudget(1000, {"parent": 10_000, "child": 10_000}, unit="steps", vae_share=0.1,
+    budget = FitBudget(1000, {"parent": 10_000, "child": 10_000}, vae_share=0.1,
                        parents=["parent"], parent_weight=3.0)
     assert budget.vae("parent") == pytest.approx(50), "the VAE phase ignores the parent weight"
     budget.vae("child")
     budget.spend(100)
     budget.start_conditional_phase()
-    assert budget.gnn_and_diffusion("parent")[1] == pytest.approx(900 * 3 / 4)
+    assert budget.diffusion("parent") == pytest.approx(900 * 3 / 4)
     with pytest.raises(ValueError):
         FitBudget(10, {"a": 1}, vae_share=1.5)
 
@@ -81,15 +62,10 @@ def test_without_flow_every_share_is_fixed_up_front():
     """budget_flow: false (parallel training): a table's share does not depend on what the
     tables before it used or on the order it is asked for."""
     rows = {"a": 10_000, "b": 10_000, "c": 40_000}
-    budget = FitBudget(1000, rows, unit="steps", flow=False)
+    budget = FitBudget(1000, rows, flow=False)
     c_first = budget.vae("c")
     budget.spend(1)  # "c" stopped at once: nothing flows
     assert budget.vae("a") == budget.vae("b") == pytest.approx(VAE_SHARE * 1000 / 4)
     assert c_first == pytest.approx(VAE_SHARE * 1000 / 2)
     budget.start_conditional_phase()
-    assert budget.gnn_and_diffusion("b")[1] == pytest.approx((1 - VAE_SHARE) * 1000 / 4)
-    seconds = FitBudget(100.0, rows, flow=False)
-    time.sleep(0.01)
-    seconds.start_conditional_phase()
-    gnn, table = seconds.gnn_and_diffusion("c")
-    assert table == pytest.approx((1 - VAE_SHARE) * 100 / 2) and gnn == pytest.approx(GNN_SHARE * table)
+    assert budget.diffusion("b") == pytest.approx((1 - VAE_SHARE) * 1000 / 4)

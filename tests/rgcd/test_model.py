@@ -15,12 +15,15 @@ from syntherela.metadata import Metadata
 from syntherela_rgcd.datasets import referential_problems
 from syntherela_rgcd.demo import METADATA, build_demo_tables
 from syntherela_rgcd.errors import DataError, UnknownNameError
+from syntherela_rgcd.contract import RunContext
 from syntherela_rgcd.rgcd.model import RGCD
 from syntherela_rgcd.rgcd.schema import group_ids
-from syntherela_rgcd.rgcd.sibling_noise import CALIBRATION_STRENGTHS, intra_group_correlation
+from syntherela_rgcd.rgcd.siblings import Siblings, SiblingSettings
+from syntherela_rgcd.rgcd.siblings.noise import CALIBRATION_STRENGTHS, intra_group_correlation
 
 from rgcd_helpers import single_torch_thread  # noqa: F401 (autouse fixture)
 
+QUIET = RunContext(progress=False)
 TINY = {"vae": {"epochs": 3}, "gnn": {"epochs": 3}, "diffusion": {"epochs": 3, "num_steps": 4}}
 
 
@@ -33,7 +36,7 @@ def demo():
 @pytest.fixture(scope="module")
 def fitted(demo):
     tables, metadata = demo
-    return RGCD(profile="smoke", dataset="demo", config=TINY, progress=False).fit(tables, metadata)
+    return RGCD(profile="smoke", dataset="demo", config=TINY).fit(tables, metadata, QUIET)
 
 
 def _assert_valid(sample: dict, real: dict, metadata: Metadata) -> None:
@@ -146,8 +149,8 @@ def _awkward_database() -> tuple[dict, Metadata]:
 
 def test_awkward_schema_key_only_constant_all_missing_single_row_nullable_fk(caplog):
     tables, metadata = _awkward_database()
-    model = RGCD(profile="smoke", config=TINY, progress=False).fit(tables, metadata)
-    assert "link" not in model.modelled, "key-only tables are given by the structure"
+    model = RGCD(profile="smoke", config=TINY).fit(tables, metadata, QUIET)
+    assert "link" not in model.modelled_, "key-only tables are given by the structure"
     with caplog.at_level("INFO"):
         sample = model.sample(seed=0, scale=2.0)
     assert any("keeping the original structure" in r.message for r in caplog.records), "network mode is logged"
@@ -164,11 +167,11 @@ def test_step_budget_bounds_training_and_two_fits_with_one_seed_are_identical(de
     so two fits with the same seed give the same model and the same data."""
     tables, metadata = demo
     config = {**TINY, "vae": {"epochs": 50}, "diffusion": {"epochs": 50, "num_steps": 4}, "fit_steps": 60}
-    fits = [RGCD(profile="smoke", dataset="demo", config=config, progress=False).fit(tables, metadata) for _ in range(2)]
-    for table in fits[0].modelled:
-        history = fits[0].history[table]
+    fits = [RGCD(profile="smoke", dataset="demo", config=config).fit(tables, metadata, QUIET) for _ in range(2)]
+    for table in fits[0].modelled_:
+        history = fits[0].history_[table]
         assert history["vae"]["stopped"] == "step budget spent" or history["vae"]["epochs"] == 50
-    total = sum(fits[0].history[t][part]["steps"] for t in fits[0].modelled for part in ("vae", "diffusion"))
+    total = sum(fits[0].history_[t][part]["steps"] for t in fits[0].modelled_ for part in ("vae", "diffusion"))
     assert total <= 60 + 3 * 2, "at most one epoch (one step here: 4096-row batches) over per component"
     a, b = (fit.sample(seed=3) for fit in fits)
     for name in a:
@@ -198,15 +201,15 @@ def _papers_and_words(n_papers: int = 60, seed: int = 0) -> tuple[dict, Metadata
 
 def test_values_unique_among_real_siblings_stay_unique_after_save_and_load(tmp_path):
     tables, metadata = _papers_and_words()
-    model = RGCD(profile="smoke", config=TINY, progress=False).fit(tables, metadata)
-    (rule,) = model.sibling_rules["content"]
+    model = RGCD(profile="smoke", config=TINY).fit(tables, metadata, QUIET)
+    (rule,) = model.siblings_.rules_["content"]
     assert rule.column == "word" and rule.sizes == rule.distinct  # never a repeat in the real data
     model.save(tmp_path / "m")
     for fitted_model in (model, RGCD.load(tmp_path / "m")):
         content = fitted_model.sample(seed=1)["content"]
         assert not content.duplicated(["pid", "word"]).any()
-    off = RGCD(profile="smoke", config={**TINY, "sibling_values": False}, progress=False).fit(tables, metadata)
-    assert off.sibling_rules == {}
+    off = RGCD(profile="smoke", config={**TINY, "siblings": {"values": False}}).fit(tables, metadata, QUIET)
+    assert off.siblings_.rules_ == {}
 
 
 def test_a_database_of_one_table_fits_and_samples():
@@ -219,47 +222,42 @@ def test_a_database_of_one_table_fits_and_samples():
         "tables": {"u": {"primary_key": "id", "columns": {"id": {"sdtype": "id"}, "a": {"sdtype": "numerical"},
                                                           "c": {"sdtype": "categorical"}}}},
     })
-    sample = RGCD(profile="smoke", config=TINY, progress=False).fit(tables, metadata).sample(seed=0)["u"]
+    sample = RGCD(profile="smoke", config=TINY).fit(tables, metadata, QUIET).sample(seed=0)["u"]
     assert len(sample) == 60 and set(sample["c"]) <= {"x", "y"} and sample["id"].is_unique
 
 
 def test_sibling_noise_strength_scales_the_learnt_correlation(fitted):
-    """``sibling_noise`` may be a strength: the sampler's noise gets that share of the
+    """``siblings.noise`` may be a strength: the sampler's noise gets that share of the
     correlation learnt at fit time (0 = independent noise, the sampler's own)."""
-    table, spec = next(iter(fitted.sibling_noise.items()))
-    keys = fitted.structure.sample(seed=0).keys[table]
+    table, spec = next(iter(fitted.siblings_.noise_.items()))
+    keys = fitted.structure_.sample(seed=0).keys[table]
     groups = group_ids(keys[spec["foreign_key"]])
-    saved = fitted.config.get("sibling_noise")
-    try:
-        fitted.config["sibling_noise"] = 0.0
-        assert fitted._noise(table, keys, seed=1) is None
-        fitted.config["sibling_noise"] = 0.5
-        half = fitted._noise(table, keys, seed=1).numpy()
-        fitted.config["sibling_noise"] = 1.0
-        full = fitted._noise(table, keys, seed=1).numpy()
-    finally:
-        fitted.config["sibling_noise"] = saved
+
+    def noise(strength: float):
+        siblings = Siblings(SiblingSettings(noise=strength), fitted.siblings_.foreign_keys)
+        siblings.noise_ = fitted.siblings_.noise_
+        return siblings.starting_noise(table, keys, seed=1)
+
+    assert noise(0.0) is None
+    half, full = noise(0.5).numpy(), noise(1.0).numpy()
     strongest = int(np.argmax(spec["rho"]))
     assert intra_group_correlation(full, groups)[strongest] > intra_group_correlation(half, groups)[strongest]
 
 
 @pytest.mark.parametrize("strength", [1.5, -0.1, "yes"])
 def test_sibling_noise_strength_outside_zero_one_is_named(strength):
-    with pytest.raises(DataError, match="sibling_noise"):
-        RGCD(profile="smoke", config={"sibling_noise": strength})
+    with pytest.raises(DataError, match="siblings.noise"):
+        RGCD(profile="smoke", config={"siblings": {"noise": strength}})
 
 
-def test_sibling_noise_true_uses_the_strength_calibrated_at_fit_and_kept_on_save(fitted, demo, tmp_path):
-    assert fitted.sibling_noise, "the demo's orders correlate within customers"
-    for spec in fitted.sibling_noise.values():
+def test_sibling_noise_true_uses_the_strength_calibrated_at_fit_and_kept_on_save(fitted, tmp_path):
+    assert fitted.siblings_.noise_, "the demo's orders correlate within customers"
+    for spec in fitted.siblings_.noise_.values():
         assert spec["strength"] in CALIBRATION_STRENGTHS
     fitted.save(tmp_path / "m")
     loaded = RGCD.load(tmp_path / "m")
-    assert {t: s["strength"] for t, s in loaded.sibling_noise.items()} == \
-        {t: s["strength"] for t, s in fitted.sibling_noise.items()}
-    # recalibrating a loaded model on the same data gives the same choice
-    assert loaded.calibrate_sibling_noise(demo[0]) == \
-        {t: s["strength"] for t, s in fitted.sibling_noise.items()}
+    assert {t: s["strength"] for t, s in loaded.siblings_.noise_.items()} == \
+        {t: s["strength"] for t, s in fitted.siblings_.noise_.items()}
 
 
 def test_sampled_neighbourhood_gnn_fits_saves_and_samples_identically(demo, tmp_path):
@@ -268,10 +266,10 @@ def test_sampled_neighbourhood_gnn_fits_saves_and_samples_identically(demo, tmp_
     tables, metadata = demo
     config = {**TINY, "gnn": {"minibatch": True, "fanouts": [5, 5], "minibatch_steps": 6, "eval_every": 3,
                               "batch_size": 64}}
-    first = RGCD(profile="smoke", dataset="demo", config=config, progress=False).fit(tables, metadata)
-    second = RGCD(profile="smoke", dataset="demo", config=config, progress=False).fit(tables, metadata)
-    assert all(m.gnn.num_layers == 2 for m in first.models.values())
-    assert all(first.history[t]["gnn"]["minibatch"] for t in first.models)
+    first = RGCD(profile="smoke", dataset="demo", config=config).fit(tables, metadata, QUIET)
+    second = RGCD(profile="smoke", dataset="demo", config=config).fit(tables, metadata, QUIET)
+    assert all(m.gnn.num_layers == 2 for m in first.models_.values())
+    assert all(first.history_[t]["gnn"]["minibatch"] for t in first.models_)
     a = first.sample(seed=3)
     _assert_valid(a, tables, metadata)
     for name, table in second.sample(seed=3).items():
@@ -291,16 +289,16 @@ def test_same_seed_same_model_whichever_executor_trains_it(demo, executor):
     tables, metadata = demo
     config = {**TINY, "vae": {"epochs": 40}, "diffusion": {"epochs": 40, "num_steps": 4}, "fit_steps": 60,
               "budget_flow": False}
-    fits = [RGCD(profile="smoke", dataset="demo", config=config, progress=False, executor=name, workers=2)
-            .fit(tables, metadata) for name in ("inprocess", executor)]
+    fits = [RGCD(profile="smoke", dataset="demo", config=config)
+            .fit(tables, metadata, RunContext(progress=False, executor=name, workers=2)) for name in ("inprocess", executor)]
     local, remote = fits
-    assert local.modelled == remote.modelled and local.sibling_noise == remote.sibling_noise
-    for table in local.modelled:
+    assert local.modelled_ == remote.modelled_ and local.siblings_.noise_ == remote.siblings_.noise_
+    for table in local.modelled_:
         for part in ("vae", "gnn", "diffusion"):
-            ours, theirs = getattr(local.models[table], part), getattr(remote.models[table], part)
+            ours, theirs = getattr(local.models_[table], part), getattr(remote.models_[table], part)
             for (name, a), (_, b) in zip(ours.state_dict().items(), theirs.state_dict().items()):
                 assert torch.equal(a, b), f"{table}.{part}.{name} differs on executor {executor}"
-        assert local.history[table]["vae"]["steps"] == remote.history[table]["vae"]["steps"]
+        assert local.history_[table]["vae"]["steps"] == remote.history_[table]["vae"]["steps"]
     a, b = (fit.sample(seed=5) for fit in fits)
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name])

@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from syntherela_rgcd.contract import RunContext
 from syntherela_rgcd.datasets import referential_problems
 from syntherela_rgcd.rgcd.model import RGCD
 from syntherela_rgcd.rgcd.schema import generation_order
@@ -47,7 +48,7 @@ def slice_database(tables: dict, metadata, roots: int = 40, max_rows: int = 400)
 def test_rgcd_on_a_slice_of_the_real_dataset(name):
     tables, metadata = load_shared(name)
     real = slice_database(tables, metadata)
-    model = RGCD(profile="smoke", dataset=name, config=TINY, progress=False).fit(real, metadata)
+    model = RGCD(profile="smoke", dataset=name, config=TINY).fit(real, metadata, RunContext(progress=False))
     sample = model.sample(seed=0)
     assert set(sample) == set(real)
     for table, frame in real.items():

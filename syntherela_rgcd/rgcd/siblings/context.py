@@ -30,7 +30,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from .schema import group_ids
+from ..schema import group_ids
 
 
 class SiblingContext:

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import log_softmax
 
-from .schema import group_ids
+from ..schema import group_ids
 
 MIN_SHARED_ROWS = 0.2  # groups with 2+ rows must hold this share of the rows to learn a rule
 

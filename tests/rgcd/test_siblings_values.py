@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 
 from syntherela_rgcd.rgcd.schema import group_ids
-from syntherela_rgcd.rgcd.sibling_values import (
+from syntherela_rgcd.rgcd.siblings.values import (
     SiblingRule,
     apply_rule,
     assign_distinct_count,

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from syntherela_rgcd.rgcd.diffusion import DiffusionConfig, LatentDiffusion
-from syntherela_rgcd.rgcd.sibling_context import SiblingContext
+from syntherela_rgcd.rgcd.siblings.context import SiblingContext
 from syntherela_rgcd.rgcd.training import make_generator
 
 from rgcd_helpers import single_torch_thread  # noqa: F401 (autouse fixture)

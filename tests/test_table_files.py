@@ -1,5 +1,5 @@
 """Reading CSVs without SyntheRela 0.0.4's traps: keys that look missing, booleans with
-missing values, datetimes that do not parse (``syntherela_rgcd/loading.py``)."""
+missing values, datetimes that do not parse (``syntherela_rgcd/table_files.py``)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Reading a dataset's CSV files: SyntheRela's ``load_tables``, without its traps.
+"""Reading and writing a dataset's CSV files: SyntheRela's ``load_tables`` and ``save_tables``,
+without their traps.
 
 Upstream (syntherela 0.0.4, ``syntherela.data.load_tables``) reads every table with pandas'
 defaults plus ``dtype="category"`` for categorical columns, ``dtype="bool"`` for boolean
@@ -29,7 +30,7 @@ import pandas as pd
 from pandas._libs.parsers import STR_NA_VALUES
 from syntherela.metadata import Metadata
 
-from .datetimes import DatetimeParseError, parse_datetimes
+from .datetimes import DatetimeParseError, format_datetimes, parse_datetimes
 from .errors import DataError
 
 Tables = dict[str, pd.DataFrame]
@@ -108,3 +109,16 @@ def _datetime(values: pd.Series, spec: dict, dataset: str, table: str, column: s
     except DatetimeParseError as bad:
         raise DataError(f"dataset {dataset!r}: table {table!r}, datetime column {column!r}: {bad} does not match "
                         f"datetime_format {datetime_format!r}; fix the value or the format in metadata.json") from None
+
+
+def write_tables(tables: Tables, folder: Path, metadata: Metadata) -> None:
+    """CSV per table with datetimes in the metadata's format, as SyntheRela's ``save_tables``
+    writes them, but for any year 1-9999 (upstream goes through nanoseconds) and with
+    four-digit years (:func:`.datetimes.format_datetimes`)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, table in tables.items():
+        table = table.copy()
+        for column, spec in metadata.tables[name].columns.items():
+            if spec.get("sdtype") == "datetime" and spec.get("datetime_format") and column in table:
+                table[column] = format_datetimes(table[column], spec["datetime_format"])
+        table.to_csv(folder / f"{name}.csv", index=False)

@@ -5,8 +5,8 @@ rows come from, and optionally the function that turns a set of tables into ``(X
 catalogue's three tasks (AirBnB, Walmart, Rossmann) follow SyntheRela's utility experiment;
 ``evaluation/utility.py`` says exactly how, and where they depart from it.
 
-This module needs only numpy and pandas, so that the dataset catalogue (``datasets.py``) can
-declare its tasks without importing the evaluation package (scikit-learn, ``syntherela.report``).
+This module needs only numpy and pandas, so that the dataset catalogue (``catalogue.py``) can
+declare its tasks without importing the metrics (scikit-learn, ``syntherela.report``).
 ``syntherela_rgcd.evaluation.utility`` re-exports everything here.
 """
 
@@ -21,7 +21,7 @@ import pandas as pd
 if TYPE_CHECKING:
     from syntherela.metadata import Metadata
 
-    from .plugins import Registry
+    from ..plugins import Registry
 
 Tables = dict[str, pd.DataFrame]
 FeatureBuilder = Callable[[Tables, "Metadata"], "tuple[pd.DataFrame, pd.Series]"]
@@ -75,7 +75,7 @@ class UtilityTask:
 def tasks_for(dataset_name: str, registry: "Registry | None" = None) -> list[UtilityTask]:
     """The utility tasks a dataset's catalogue entry declares (by name or alias); [] if none."""
     if registry is None:
-        from .plugins import build_registry
+        from ..plugins import build_registry
 
         registry = build_registry()
     spec = registry.datasets.get(dataset_name)

@@ -8,7 +8,7 @@ import torch
 from syntherela_rgcd.rgcd.config import resolve_config
 from syntherela_rgcd.rgcd.gnn import GNNConditioner, GNNConfig, train_gnn
 from syntherela_rgcd.rgcd.graph import build_graph
-from syntherela_rgcd.rgcd.sibling_order import (
+from syntherela_rgcd.rgcd.siblings.order import (
     FEATURES_PER_KEY,
     rank_encoding,
     relative_ranks,
@@ -78,5 +78,5 @@ def test_sibling_order_lets_the_gnn_tell_siblings_apart():
 
 
 def test_paper_profile_keeps_the_papers_constant_node_features():
-    assert resolve_config("paper")["sibling_order"] is False
-    assert resolve_config("cpu")["sibling_order"] is True
+    assert resolve_config("paper")["siblings"]["order"] is False
+    assert resolve_config("cpu")["siblings"]["order"] is True

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from syntherela_rgcd.rgcd.sibling_noise import (MAX_CORRELATION, between_group_variance, calibrate_strength,
+from syntherela_rgcd.rgcd.siblings.noise import (MAX_CORRELATION, between_group_variance, calibrate_strength,
                                                  calibration_rows, correlated_noise, intra_group_correlation)
 
 
