@@ -52,11 +52,11 @@ def main() -> None:
     metadata = Metadata.load_from_json(path / "metadata.json")
     real, metadata = remove_sdv_columns(load_tables(path, metadata), metadata)
     model = RGCD.load(args.model)
-    if model.modelled.index(args.table) != 0:
-        raise SystemExit(f"{args.table}: only the first generated table ({model.modelled[0]}) is supported")
-    keys = {t: real[t][id_columns(metadata, t)] for t in model.order}
-    graph = model._graph(keys, {}, model.positions, model.sibling_order)
-    table_model, encoder = model.models[args.table], model.encoders[args.table]
+    if model.modelled_.index(args.table) != 0:
+        raise SystemExit(f"{args.table}: only the first generated table ({model.modelled_[0]}) is supported")
+    keys = {t: real[t][id_columns(metadata, t)] for t in model.order_}
+    graph = model._graph(keys, {}, model.positions_, model.siblings_.structural_features())
+    table_model, encoder = model.models_[args.table], model.encoders_[args.table]
     with torch.no_grad():
         h = table_model.gnn.eval().embed(graph)[args.table].float()
     z = table_model.vae.encode(*encoder.transform(real[args.table])).float()
@@ -72,7 +72,7 @@ def main() -> None:
     report("VAE alone (real latents decoded)", z)
     for lr in (float(v) for v in args.lrs.split(",")):
         for steps in (int(v) for v in args.steps.split(",")):
-            config = DiffusionConfig.from_dict({**model.config["diffusion"], "lr": lr, "max_steps": steps,
+            config = DiffusionConfig.from_dict({**model.settings["diffusion"], "lr": lr, "max_steps": steps,
                                                 "held_out_fraction": 0.0})
             diffusion = LatentDiffusion(z.shape[1], h.shape[1], config)
             started = time.perf_counter()

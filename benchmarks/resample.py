@@ -1,10 +1,9 @@
 """Sampler ablation without refitting: sample a saved RGCD model with other sampler settings and score it.
 
-The sampler's settings (``s_churn``, ``num_steps``) and the sampling-time sibling patches
-(``sibling_noise=0`` draws iid starting noise, ``sibling_noise=0.5`` half the learnt
-correlation, ``sibling_values=0`` decodes without the
-distinct-count rule, ``calibrate=1`` calibrates the sibling-noise strength as ``fit`` now does)
-do not change the networks, so their effect is measured on models
+The sampler's settings (``s_churn``, ``num_steps``) and the sampling-time sibling settings
+(``siblings.noise=0`` draws iid starting noise, ``siblings.noise=0.5`` half the learnt
+correlation, ``siblings.values=0`` decodes without the distinct-count rule) do not change the
+networks, so their effect is measured on models
 already fitted by a run or an ablation grid: each model folder is
 loaded, its diffusion models get the settings, ``--samples`` samples are drawn (seeds from the
 run's own) and scored with our DDA (and any other ``--metrics``). One line per model and setting is printed
@@ -23,6 +22,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -37,7 +37,7 @@ from syntherela_rgcd.table_files import write_tables
 REPO = Path(__file__).resolve().parents[1]
 
 
-MODEL_SWITCHES = ("sibling_noise", "sibling_values", "calibrate", "structure", "degree_twin_correlation", "scale")
+MODEL_SWITCHES = ("siblings.noise", "siblings.values", "structure", "degree_twin_correlation", "scale")
 
 
 def parse_setting(text: str) -> dict:
@@ -71,19 +71,16 @@ def main() -> None:
         for text in args.setting:
             setting = parse_setting(text)
             model = RGCD.load(folder)  # afresh, so one setting's switches do not leak into the next
-            seed = int(model.config["seed"])
+            seed = model.seed
             for key, value in setting.items():
-                if key == "calibrate" and value:  # what fit now does with sibling_noise: true
-                    model.config["sibling_noise"] = True
-                    print(f"{folder}: calibrated sibling noise {model.calibrate_sibling_noise(data.tables)}", flush=True)
-                elif key == "sibling_noise":
-                    model.config["sibling_noise"] = value  # a strength: 0 = iid noise, 1 = the learnt correlation
-                elif key == "sibling_values" and not value:
-                    model.sibling_rules = {}
+                if key == "siblings.noise":  # a strength: 0 = iid noise, 1 = the learnt correlation
+                    model.siblings_.settings = replace(model.siblings_.settings, noise=value)
+                elif key == "siblings.values" and not value:
+                    model.siblings_.rules_ = {}
                 elif key in ("structure", "degree_twin_correlation"):  # rgcd/structure.py
-                    model.config[key] = value
+                    model.settings[key] = value
                 elif key not in MODEL_SWITCHES:
-                    for table_model in model.models.values():
+                    for table_model in model.models_.values():
                         setattr(table_model.diffusion.config, key, value)
             scale = float(setting.get("scale", 1.0))
             for sample_seed in range(seed, seed + args.samples):

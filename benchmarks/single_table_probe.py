@@ -21,6 +21,7 @@ from pathlib import Path
 import yaml
 from syntherela.metadata import Metadata
 
+from syntherela_rgcd.contract import RunContext
 from syntherela_rgcd.datasets import load_dataset
 from syntherela_rgcd.rgcd.model import RGCD
 
@@ -56,15 +57,15 @@ def main() -> None:
     for config in args.config or [None]:
         overrides = yaml.safe_load(Path(config).read_text()) if config else {}
         for seed in [int(s) for s in args.seeds.split(",")]:
-            model = RGCD(profile=args.profile, config=overrides, dataset=args.dataset, seed=seed, progress=False)
+            model = RGCD(profile=args.profile, config=overrides, dataset=args.dataset, seed=seed)
             start = time.perf_counter()
-            model.fit(real, metadata)
+            model.fit(real, metadata, RunContext(progress=False))
             fit = time.perf_counter() - start
             start = time.perf_counter()
             synthetic = model.sample(seed=seed)[args.table]
             sample = time.perf_counter() - start
             accuracy = detection_accuracy(real[args.table], synthetic, columns)
-            history = model.history[args.table]
+            history = model.history_[args.table]
             record = {"dataset": args.dataset, "table": args.table, "config": config, "overrides": overrides,
                       "seed": seed, "detection": round(accuracy, 4), "fit_seconds": round(fit, 1),
                       "sample_seconds": round(sample, 1),

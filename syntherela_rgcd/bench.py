@@ -36,7 +36,13 @@ from typing import Any
 
 import yaml
 
+from .datasets import canonical_name, ensure_built, resolve_data_dir
 from .errors import DataError
+from .executors import make_executor
+from .isolated import budget_label
+from .leaderboard import build_leaderboard, collect_runs, render
+from .plugins import build_registry
+from .threads import usable_cores
 
 logger = logging.getLogger(__name__)
 KEYS = {"name", "datasets", "methods", "seeds", "metrics", "samples", "scale", "description"}
@@ -96,8 +102,6 @@ def finished(output_dir: Path, run: BenchRun, dataset: str) -> bool:
     """A summary for this dataset, method, seed and budget exists: the profile where the study
     names one, else a peer's options as its run is named (``epochs60``), so that a run at another
     budget does not count as this one."""
-    from .isolated import budget_label
-
     folder = output_dir / "results" / dataset / run.method
     options = run.settings.get("options")
     wanted = run.settings.get("profile") or (budget_label(options) if options else None)
@@ -151,11 +155,6 @@ def run_study(study_file: str | os.PathLike, output_dir: str | os.PathLike | Non
               ray_address: str | None = None, resume: bool = False, threads: int | None = None) -> dict:
     """Run every unfinished run of the study, then write its leaderboard; returns what ran
     (``outcomes``: per run, its exit code, error line and wall seconds)."""
-    from .datasets import canonical_name, ensure_built, resolve_data_dir
-    from .executors import make_executor
-    from .leaderboard import build_leaderboard, collect_runs, render
-    from .plugins import build_registry
-
     study = load_study(study_file)
     out = Path(output_dir or Path("runs") / "bench" / study.name)
     registry = build_registry()
@@ -171,8 +170,6 @@ def run_study(study_file: str | os.PathLike, output_dir: str | os.PathLike | Non
                 len(todo))
     pool = make_executor(executor, workers, ray_address)
     if threads is None and executor == "process":  # runs side by side share the cores
-        from .threads import usable_cores
-
         threads = max(usable_cores() // pool.workers, 1)
     commands = [(f"run {i}/{len(todo)} ({r.dataset} / {r.method} / seed {r.seed})",
                  command_for(r, study, out, str(data_dir) if data_dir else None, resume, Path(study_file).parent),

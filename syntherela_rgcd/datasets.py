@@ -19,21 +19,18 @@ import logging
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
 
-import pandas as pd
 import platformdirs
+from syntherela.data import remove_sdv_columns
 from syntherela.metadata import Metadata
 
 from .contract import DatasetSpec, Tables
 from .errors import DataError, UnknownNameError
-from .table_files import read_tables
 from .metadata import RelationalMetadata
-
-if TYPE_CHECKING:
-    from .plugins import Registry
+from .plugins import Registry
+from .table_files import read_tables
 
 logger = logging.getLogger(__name__)
 DATA_DIR_ENV = "SYNTHERELA_DATA_DIR"
@@ -83,8 +80,6 @@ def canonical_name(name: str, catalogue: dict[str, DatasetSpec], data_dir: Path)
         if folder.lower() == lowered:
             return folder
     known = sorted(set(catalogue) | set(on_disk))
-    from .errors import UnknownNameError
-
     raise UnknownNameError(f"unknown dataset {name!r} (known: {', '.join(known)})")
 
 
@@ -159,8 +154,6 @@ def load_dataset(path: Path, dataset: str) -> tuple[Tables, Metadata]:
 
 def validate_tables(tables: Tables, metadata: Metadata, dataset: str) -> tuple[Tables, Metadata]:
     """SyntheRela's ``remove_sdv_columns`` with its metadata/data validation, errors made readable."""
-    from syntherela.data import remove_sdv_columns
-
     try:
         return remove_sdv_columns(tables, metadata)
     except Exception as exc:
@@ -247,7 +240,7 @@ class PreparedDataset:
     metadata: Metadata
 
 
-def prepare_dataset(name: str, data_dir: str | os.PathLike | None, registry: "Registry") -> PreparedDataset:
+def prepare_dataset(name: str, data_dir: str | os.PathLike | None, registry: Registry) -> PreparedDataset:
     """Resolve the name, build the demo if needed, and load + validate the real data."""
     root = resolve_data_dir(data_dir)
     canonical = canonical_name(name, registry.datasets, root)

@@ -29,9 +29,13 @@ import zlib
 from pathlib import Path, PurePosixPath
 from typing import Callable, Iterable
 
+import gdown
 import platformdirs
+import requests
+from sdv.datasets.demo import download_demo
 
-from .datasets import DatasetSpec, dataset_dir, load_dataset
+from .contract import DatasetSpec
+from .datasets import dataset_dir, load_dataset
 from .errors import DataError, NetworkError, SyntheRelaError
 
 logger = logging.getLogger(__name__)
@@ -196,10 +200,6 @@ def fetch_drive_archive(destination: Path, purpose: str, quiet: bool) -> None:
     """Download ``original.zip`` with gdown into a temporary folder beside ``destination``
     and move it there only once it is complete and sound (a concurrent or interrupted
     download never leaves a partial file where the cache is read)."""
-    try:
-        import gdown
-    except ImportError:
-        raise NetworkError(_drive_failure(purpose, "the gdown package is not installed (pip install gdown)")) from None
     destination.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".original-download-", dir=destination.parent))
     try:
@@ -226,8 +226,6 @@ def _drive_failure(purpose: str, reason: str) -> str:
 
 def _drive_reason(exc: Exception) -> str:
     """Say "unreachable" for what is a network failure (requests' own messages are a screenful)."""
-    import requests
-
     if isinstance(exc, (requests.ConnectionError, requests.Timeout)):
         return f"Google Drive is unreachable ({type(exc).__name__}; is the network up?)"
     return _one_line(exc)
@@ -306,8 +304,6 @@ def unpack_dataset(archive: Path, name: str, staging: Path) -> Path:
 
 def fetch_sdv_demo(demo_name: str, into: Path) -> Path:
     """SDV's relational demo datasets (CORA, Biodegradability, IMDB) from SDV's public bucket."""
-    from sdv.datasets.demo import download_demo
-
     try:
         download_demo("multi_table", demo_name, output_folder_name=str(into))
     except Exception as exc:

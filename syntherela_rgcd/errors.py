@@ -22,9 +22,5 @@ class DataError(SyntheRelaError):
     """Data or metadata on disk that is missing, malformed or inconsistent."""
 
 
-class PluginError(SyntheRelaError):
-    """A plugin that could not be imported or that returned something unusable."""
-
-
 class NetworkError(SyntheRelaError):
     """A download that could not reach its source."""

@@ -24,6 +24,8 @@ import socket
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Callable, Protocol, Sequence
 
+import torch
+
 from .errors import SyntheRelaError
 from .threads import torch_threads, usable_cores
 
@@ -43,8 +45,6 @@ class Executor(Protocol):
 
 def _call_with_threads(threads: int, log_level: int, fn: Callable[[Any], Any], item: Any) -> Any:
     """Run one task in a worker with the caller's thread count and log level."""
-    import torch
-
     torch.set_num_threads(threads)
     root = logging.getLogger()
     if not root.handlers:  # a fresh worker: show our progress lines as the caller would

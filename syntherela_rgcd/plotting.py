@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 from typing import Callable, TypeVar
 
+import matplotlib.style
+
 F = TypeVar("F", bound=Callable)
 
 
@@ -19,8 +21,6 @@ def default_style(draw: F) -> F:
 
     @functools.wraps(draw)
     def wrapper(*args, **kwargs):
-        import matplotlib.style
-
         with matplotlib.style.context("default"):
             return draw(*args, **kwargs)
 

@@ -21,7 +21,8 @@ from pathlib import Path
 import pandas as pd
 
 from .errors import DataError
-from .metadata import rows_parents_first
+from .metadata import RelationalMetadata, rows_parents_first
+from .table_files import write_tables
 
 logger = logging.getLogger(__name__)
 
@@ -110,8 +111,6 @@ def dataset_name(url: str) -> str:
 
 def import_database(url: str, folder: Path, metadata_file: str | None = None) -> dict:
     """Write the database's tables and metadata into ``folder`` (SyntheRela's layout)."""
-    from .table_files import write_tables
-    from .metadata import RelationalMetadata
 
     engine = _engine(url)
     schema = _reflect(engine, url)

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import os
 
+import torch
+
 
 def usable_cores() -> int:
     """Cores this process may run on (its CPU affinity, else the machine's count)."""
@@ -29,15 +31,11 @@ def usable_cores() -> int:
 
 def torch_threads() -> int:
     """The torch intra-op threads in use (timings, and a run's numbers, depend on them)."""
-    import torch
-
     return torch.get_num_threads()
 
 
 def set_threads(threads: int | None) -> int:
     """Torch intra-op threads: ``threads``, else ``OMP_NUM_THREADS``, else every usable core."""
-    import torch
-
     if threads is None:
         threads = int(os.environ.get("OMP_NUM_THREADS") or usable_cores())
     torch.set_num_threads(max(int(threads), 1))

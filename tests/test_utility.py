@@ -467,7 +467,7 @@ def test_model_wrappers_cap_svm_rows_and_score_the_svc_by_its_decision_function(
     from sklearn.neighbors import KNeighborsRegressor
     from sklearn.svm import SVC, SVR
 
-    classifier, regressor = utility._estimator_classes()
+    classifier, regressor = utility.UtilityClassifier, utility.UtilityRegressor
     rng = np.random.default_rng(0)
     X = rng.normal(size=(300, 3))
     y = np.where(X[:, 0] > 0, "yes", "no")

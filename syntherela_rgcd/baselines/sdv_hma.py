@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
+from sdv.errors import SynthesizerInputError
+from sdv.multi_table import HMASynthesizer
 from syntherela.metadata import Metadata
 
-from ..errors import SyntheRelaError
 from ..contract import MethodSpec, RunContext, Tables, hookimpl
+from ..errors import SyntheRelaError
 
 MODEL_FILE = "hma.pkl"
 
@@ -31,9 +33,6 @@ class SDVHMA:
         self._synthesizer = None
 
     def fit(self, tables: Tables, metadata: Metadata, context: RunContext | None = None) -> "SDVHMA":
-        from sdv.errors import SynthesizerInputError
-        from sdv.multi_table import HMASynthesizer
-
         for rel in metadata.relationships:
             if rel["parent_table_name"] == rel["child_table_name"]:  # SDV's own check calls it circular
                 raise SyntheRelaError(f"method 'sdv' cannot model the self-referencing foreign key "
@@ -62,8 +61,6 @@ class SDVHMA:
 
     @classmethod
     def load(cls, path: str | Path) -> "SDVHMA":
-        from sdv.multi_table import HMASynthesizer
-
         method = cls()
         method._synthesizer = HMASynthesizer.load(str(Path(path) / MODEL_FILE))
         return method

@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from typing import Callable
 
 from syntherela.metadata import Metadata
+from syntherela.metrics.multi_table.detection import AggregationDetection
+from syntherela.metrics.multi_table.statistical import CardinalityShapeSimilarity
+from syntherela.metrics.single_column.distance import TotalVariationDistance, WassersteinDistance
+from syntherela.metrics.single_column.statistical import ChiSquareTest, KolmogorovSmirnovTest
 from syntherela.report import Report
+from xgboost import XGBClassifier
 
 from ..errors import UnknownNameError
 from ..metadata import is_self_reference, self_references_as_copies
@@ -25,32 +30,30 @@ logger = logging.getLogger(__name__)
 DDA_NAME = "AggregationDetection-XGBClassifier"
 
 
-def dda_metric():
+class SelfReferenceAggregationDetection(AggregationDetection):
+    """SyntheRela's DDA, which appends to each row aggregates of the rows that point at it
+    (count, means, distinct values), extended to self-references. SyntheRela 0.0.4 fails
+    on a table that is its own parent (it asks the table for the aggregate columns it is
+    adding to it), so each self-relationship is scored as a relationship to a copy of the
+    table (:func:`syntherela_rgcd.metadata.self_references_as_copies`): the table's rows then get the
+    aggregates of the rows that name them, as any parent does. The copies' own scores,
+    which repeat single-table detection, are left out."""
+
+    def run(self, real_data, synthetic_data, metadata, **kwargs):
+        copies: list[str] = []
+        if any(is_self_reference(rel) for rel in metadata.relationships):
+            synthetic_data, _, _ = self_references_as_copies(synthetic_data, metadata)
+            real_data, metadata, copies = self_references_as_copies(real_data, metadata)
+        results = super().run(real_data, synthetic_data, metadata, **kwargs)
+        return {t: r for t, r in results.items() if t not in copies} if isinstance(results, dict) else results
+
+
+def dda_metric() -> SelfReferenceAggregationDetection:
     """SyntheRela's AggregationDetection with the classifier settings of our DDA scores (also
     what the diagnostic scripts in ``benchmarks/`` rerun, so their accuracies match)."""
-    from syntherela.metrics.multi_table.detection import AggregationDetection
-    from xgboost import XGBClassifier
-
     # n_jobs=1: the folds fit many small boosters, and XGBoost's OpenMP threads next to the other
     # OpenMP runtimes loaded in this process (torch, scikit-learn) make a fit 40-200x slower on a
     # 2-core machine; the model (and so the score) does not depend on the number of threads.
-    class SelfReferenceAggregationDetection(AggregationDetection):
-        """SyntheRela's DDA, which appends to each row aggregates of the rows that point at it
-        (count, means, distinct values), extended to self-references. SyntheRela 0.0.4 fails
-        on a table that is its own parent (it asks the table for the aggregate columns it is
-        adding to it), so each self-relationship is scored as a relationship to a copy of the
-        table (:func:`syntherela_rgcd.metadata.self_references_as_copies`): the table's rows then get the
-        aggregates of the rows that name them, as any parent does. The copies' own scores,
-        which repeat single-table detection, are left out."""
-
-        def run(self, real_data, synthetic_data, metadata, **kwargs):
-            copies: list[str] = []
-            if any(is_self_reference(rel) for rel in metadata.relationships):
-                synthetic_data, _, _ = self_references_as_copies(synthetic_data, metadata)
-                real_data, metadata, copies = self_references_as_copies(real_data, metadata)
-            results = super().run(real_data, synthetic_data, metadata, **kwargs)
-            return {t: r for t, r in results.items() if t not in copies} if isinstance(results, dict) else results
-
     metric = SelfReferenceAggregationDetection(classifier_cls=XGBClassifier,
                                                classifier_args={"seed": 0, "n_jobs": 1}, random_state=42)
     metric.name = DDA_NAME  # SyntheRela's own name, which its reports and ours key the scores by
@@ -62,15 +65,10 @@ def _dda():
 
 
 def _cardinality():
-    from syntherela.metrics.multi_table.statistical import CardinalityShapeSimilarity
-
     return [CardinalityShapeSimilarity()]
 
 
 def _columns():
-    from syntherela.metrics.single_column.distance import TotalVariationDistance, WassersteinDistance
-    from syntherela.metrics.single_column.statistical import ChiSquareTest, KolmogorovSmirnovTest
-
     return [ChiSquareTest(), KolmogorovSmirnovTest(), TotalVariationDistance(), WassersteinDistance()]
 
 

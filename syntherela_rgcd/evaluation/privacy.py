@@ -36,18 +36,17 @@ import math
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import QuantileTransformer
+from syntherela.metadata import Metadata
 
 from ..errors import DataError
 from ..plotting import default_style
-
-if TYPE_CHECKING:
-    from syntherela.metadata import Metadata
 
 logger = logging.getLogger(__name__)
 
@@ -251,7 +250,7 @@ def closest_distances(train: np.ndarray, queries: dict[str, np.ndarray]) -> dict
 # --------------------------------------------------------------------------------------
 
 
-def key_columns(metadata: "Metadata", table: str) -> set[str]:
+def key_columns(metadata: Metadata, table: str) -> set[str]:
     """Primary key, foreign keys and any other ``id`` column of ``table``."""
     keys = {c for c, spec in metadata.tables[table].columns.items() if spec.get("sdtype") in KEY_SDTYPES}
     primary = metadata.get_primary_key(table)
@@ -265,7 +264,7 @@ def key_columns(metadata: "Metadata", table: str) -> set[str]:
     return keys
 
 
-def modelled_columns(metadata: "Metadata", table: str) -> dict[str, str]:
+def modelled_columns(metadata: Metadata, table: str) -> dict[str, str]:
     """``{column: sdtype}`` of the non-key columns; empty for a key-only table.
 
     sdtypes other than numerical/datetime (categorical, boolean, and anything unusual) are
@@ -329,7 +328,7 @@ def table_distances(real: pd.DataFrame, synthetic: pd.DataFrame, columns: dict[s
 def evaluate_privacy(
     real: dict[str, pd.DataFrame],
     synthetic: dict[str, pd.DataFrame],
-    metadata: "Metadata",
+    metadata: Metadata,
     *,
     seed: int = 0,
     repeats: int = 5,
@@ -412,9 +411,6 @@ def plot_dcr_histogram(distances: dict, path, *, table: str | None = None, score
     is None. Drawn on a bare Agg canvas, so no display is needed and pyplot's global
     backend is left alone.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     path = Path(path)
     series = {key: np.asarray(distances[key], dtype=float) for key, _, _ in PLOT_SERIES if key in distances}
     if score is None:

@@ -23,9 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ..datasets import load_synthetic
 from ..errors import UnknownNameError
 from .copying import copy_figures, headline
 from .fidelity import FIDELITY_METRICS, run_report, summarise
+from .privacy import evaluate_privacy
+from .utility import evaluate_utility, tasks_for
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +59,6 @@ def evaluate_sample(data, sample_dir: Path, metrics: list[str], method: str, run
                     results_dir: Path, source_rows: dict | None = None) -> dict:
     """Score one sample folder; writes the detail files into ``results_dir`` and returns the
     summary. ``source_rows``: the generator's row correspondence, if it has one."""
-    from ..datasets import load_synthetic
-
     synthetic = load_synthetic(Path(sample_dir), data)
     results_dir = Path(results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
@@ -74,8 +75,6 @@ def evaluate_sample(data, sample_dir: Path, metrics: list[str], method: str, run
             _write_json(results_dir / f"{sample_id}.utility.json", utility)
             summary["utility"] = {task: _headline(figures) for task, figures in utility.items()}
     if "privacy" in metrics:
-        from .privacy import evaluate_privacy
-
         logger.info("privacy: DCR per modelled table")
         dcr = evaluate_privacy(data.tables, synthetic, data.metadata, seed=EVALUATION_SEED,
                                plot_dir=results_dir / f"{sample_id}.dcr")
@@ -106,8 +105,6 @@ def load_source_rows(results_dir: Path, sample_id: str) -> dict | None:
 
 
 def _utility(data, synthetic: dict) -> dict | None:
-    from .utility import evaluate_utility, tasks_for
-
     tasks = tasks_for(data.name)
     if not tasks:
         logger.warning("utility: dataset %r registers no utility task; skipped", data.name)

@@ -102,19 +102,36 @@ metadata (for third-party datasets).
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import logging
 import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
+from scipy.stats import weightedtau
+from sklearn.base import BaseEstimator
+from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.metrics import roc_auc_score
+from sklearn.naive_bayes import GaussianNB
+from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
+from sklearn.neural_network import MLPClassifier, MLPRegressor
+from sklearn.preprocessing import LabelEncoder
+from sklearn.svm import SVC, SVR
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+from syntherela.data import load_tables
+from syntherela.metadata import Metadata
+from syntherela.metrics.utility import MachineLearningEfficacyMetric
+from xgboost import XGBClassifier, XGBRegressor
 
+from ..datasets import PreparedDataset, check_files, load_dataset, referential_problems, validate_tables
 from ..errors import DataError
+from ..metadata import RelationalMetadata
 from .utility_tasks import (  # re-exported: the tasks and their feature builders belong to this metric
     AIRBNB_TASKS,
     KINDS,
@@ -132,10 +149,6 @@ from .utility_tasks import (  # re-exported: the tasks and their feature builder
     walmart_features,
 )
 
-if TYPE_CHECKING:
-    from syntherela.metadata import Metadata
-
-    from ..datasets import PreparedDataset
 
 __all__ = [
     "AIRBNB_TASKS", "FEATURE_SELECTION_MODEL", "HOLDOUT_FRACTION", "KINDS", "MLP_CLASSIFIER_EPOCHS",
@@ -180,7 +193,7 @@ class Holdout:
     before: Any = None
 
 
-def find_test_split(data: "PreparedDataset") -> Path | None:
+def find_test_split(data: PreparedDataset) -> Path | None:
     """``<root>/test/<name>`` beside ``<root>/original/<name>``, or ``<dataset>/test``."""
     for folder in (data.path.parent.parent / "test" / data.name, data.path / "test"):
         if folder.is_dir() and any(folder.glob("*.csv")):
@@ -188,20 +201,13 @@ def find_test_split(data: "PreparedDataset") -> Path | None:
     return None
 
 
-def load_test_split(folder: Path, data: "PreparedDataset") -> Tables:
+def load_test_split(folder: Path, data: PreparedDataset) -> Tables:
     """Load a test split like the real data; without its own metadata.json it uses the
     dataset's (as the published AirBnB split does)."""
-    from ..datasets import check_files, referential_problems, validate_tables
-
     label = f"{data.name} (test split {folder})"
     if (folder / "metadata.json").is_file():
-        from ..datasets import load_dataset
-
         tables, _ = load_dataset(folder, label)
     else:
-        from syntherela.data import load_tables
-        from ..metadata import RelationalMetadata
-
         metadata = RelationalMetadata.load_from_json(data.path / "metadata.json")
         check_files(folder, metadata, label)
         tables = load_tables(folder, metadata)
@@ -215,7 +221,7 @@ def load_test_split(folder: Path, data: "PreparedDataset") -> Tables:
     return {name: tables[name][list(data.tables[name].columns)] for name in data.tables}
 
 
-def split_real(data: "PreparedDataset", task: UtilityTask, seed: int) -> Holdout:
+def split_real(data: PreparedDataset, task: UtilityTask, seed: int) -> Holdout:
     """The test split when there is one; else hold out rows of the target table as the task says."""
     folder = find_test_split(data)
     if folder is not None:
@@ -234,7 +240,7 @@ def split_real(data: "PreparedDataset", task: UtilityTask, seed: int) -> Holdout
                    f"random {round(100 * HOLDOUT_FRACTION)}%")
 
 
-def _time_holdout(data: "PreparedDataset", task: UtilityTask, column: str) -> Holdout:
+def _time_holdout(data: PreparedDataset, task: UtilityTask, column: str) -> Holdout:
     """The last 20% of the column's distinct dates are the test period."""
     table = data.tables[task.table]
     if column not in table.columns:
@@ -250,7 +256,7 @@ def _time_holdout(data: "PreparedDataset", task: UtilityTask, column: str) -> Ho
                    f"last {round(100 * HOLDOUT_FRACTION)}% of {column}", column, before)
 
 
-def restrict_synthetic(synthetic: Tables, metadata: "Metadata", task: UtilityTask, holdout: Holdout) -> Tables:
+def restrict_synthetic(synthetic: Tables, metadata: Metadata, task: UtilityTask, holdout: Holdout) -> Tables:
     """Synthetic rows in the real training window (time holdout only; rows without a date stay).
     If the generator put no row there, the whole sample is used, with a warning."""
     if holdout.column is None:
@@ -264,7 +270,7 @@ def restrict_synthetic(synthetic: Tables, metadata: "Metadata", task: UtilityTas
     return _keep_rows(synthetic, metadata, task.table, keep)
 
 
-def _keep_rows(tables: Tables, metadata: "Metadata", table: str, keep: np.ndarray) -> Tables:
+def _keep_rows(tables: Tables, metadata: Metadata, table: str, keep: np.ndarray) -> Tables:
     """``tables`` with only the kept rows of ``table`` and, recursively, of its descendants;
     ancestors and unrelated tables are kept whole (they are context, not examples)."""
     out = dict(tables)
@@ -286,15 +292,6 @@ def _keep_rows(tables: Tables, metadata: "Metadata", table: str, keep: np.ndarra
 def model_types(kind: str, seed: int) -> dict[str, Callable[[], Any]]:
     """Model name -> factory of an unfitted estimator: SyntheRela's model types with their
     library defaults, seeded and single-threaded (cost departures: module docstring)."""
-    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
-    from sklearn.linear_model import LinearRegression, LogisticRegression
-    from sklearn.naive_bayes import GaussianNB
-    from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
-    from sklearn.neural_network import MLPClassifier, MLPRegressor
-    from sklearn.svm import SVC, SVR
-    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
-    from xgboost import XGBClassifier, XGBRegressor
-
     boosting = dict(tree_method="hist", n_jobs=1, random_state=seed)
     if kind == "classification":
         return {
@@ -318,82 +315,74 @@ def model_types(kind: str, seed: int) -> dict[str, Callable[[], Any]]:
     }
 
 
-@functools.lru_cache(maxsize=None)
-def _estimator_classes():
-    """Built once, on first use, so that importing this module does not import scikit-learn."""
-    from sklearn.base import BaseEstimator
-    from sklearn.preprocessing import LabelEncoder
+class _Model(BaseEstimator):
+    """A fresh estimator from ``factory`` per fit (the metric builds one wrapper per fit),
+    with ``feature_importances_`` for trees and linear models alike. ``max_rows``: fit on
+    a random subset (seeded by ``seed``) of at most that many training rows."""
 
-    class _Model(BaseEstimator):
-        """A fresh estimator from ``factory`` per fit (the metric builds one wrapper per fit),
-        with ``feature_importances_`` for trees and linear models alike. ``max_rows``: fit on
-        a random subset (seeded by ``seed``) of at most that many training rows."""
+    def __init__(self, factory=None, max_rows=None, seed=0):
+        self.factory = factory
+        self.max_rows = max_rows
+        self.seed = seed
 
-        def __init__(self, factory=None, max_rows=None, seed=0):
-            self.factory = factory
-            self.max_rows = max_rows
-            self.seed = seed
+    def _rows(self, X, y):
+        if self.max_rows is None or X.shape[0] <= self.max_rows:
+            return X, np.asarray(y)
+        keep = np.sort(np.random.default_rng(self.seed).choice(X.shape[0], self.max_rows, replace=False))
+        return np.asarray(X)[keep], np.asarray(y)[keep]
 
-        def _rows(self, X, y):
-            if self.max_rows is None or X.shape[0] <= self.max_rows:
-                return X, np.asarray(y)
-            keep = np.sort(np.random.default_rng(self.seed).choice(X.shape[0], self.max_rows, replace=False))
-            return np.asarray(X)[keep], np.asarray(y)[keep]
+    def _new(self, n_rows: int):
+        model = self.factory()
+        neighbours = getattr(model, "n_neighbors", None)
+        if neighbours is not None and n_rows < neighbours:  # a tiny synthetic training set
+            model.set_params(n_neighbors=max(1, n_rows))
+        return model
 
-        def _new(self, n_rows: int):
-            model = self.factory()
-            neighbours = getattr(model, "n_neighbors", None)
-            if neighbours is not None and n_rows < neighbours:  # a tiny synthetic training set
-                model.set_params(n_neighbors=max(1, n_rows))
-            return model
+    @property
+    def feature_importances_(self) -> np.ndarray:
+        model = self.model_
+        if model is None:  # constant fallback: no feature matters
+            return np.zeros(self.n_features_in_)
+        if hasattr(model, "feature_importances_"):
+            return np.asarray(model.feature_importances_, dtype=float)
+        if hasattr(model, "coef_"):  # inputs are standardised, so |coefficient| compares
+            return np.abs(np.atleast_2d(model.coef_)).mean(axis=0)
+        raise AttributeError(f"{type(model).__name__} has no feature importances")
 
-        @property
-        def feature_importances_(self) -> np.ndarray:
-            model = self.model_
-            if model is None:  # constant fallback: no feature matters
-                return np.zeros(self.n_features_in_)
-            if hasattr(model, "feature_importances_"):
-                return np.asarray(model.feature_importances_, dtype=float)
-            if hasattr(model, "coef_"):  # inputs are standardised, so |coefficient| compares
-                return np.abs(np.atleast_2d(model.coef_)).mean(axis=0)
-            raise AttributeError(f"{type(model).__name__} has no feature importances")
+class UtilityClassifier(_Model):
+    """Labels are encoded per fit, so that XGBoost accepts a training set that lacks some
+    classes; a training set with a single class gives a constant (prior) model instead of
+    an error, which scores AUC 0.5."""
 
-    class UtilityClassifier(_Model):
-        """Labels are encoded per fit, so that XGBoost accepts a training set that lacks some
-        classes; a training set with a single class gives a constant (prior) model instead of
-        an error, which scores AUC 0.5."""
+    def fit(self, X, y):
+        self.n_features_in_ = X.shape[1]
+        X, y = self._rows(X, y)
+        encoder = LabelEncoder().fit(y)
+        self.classes_ = encoder.classes_
+        self.model_ = None
+        if len(self.classes_) > 1:
+            self.model_ = self._new(X.shape[0]).fit(X, encoder.transform(y))
+        return self
 
-        def fit(self, X, y):
-            self.n_features_in_ = X.shape[1]
-            X, y = self._rows(X, y)
-            encoder = LabelEncoder().fit(y)
-            self.classes_ = encoder.classes_
-            self.model_ = None
-            if len(self.classes_) > 1:
-                self.model_ = self._new(X.shape[0]).fit(X, encoder.transform(y))
-            return self
+    def predict_proba(self, X):
+        """Class probabilities, or for a model without them (the SVC) its decision
+        function, one column per class: AUC only needs the order of each column."""
+        if self.model_ is None:
+            return np.ones((len(X), 1))
+        if hasattr(self.model_, "predict_proba"):
+            return self.model_.predict_proba(X)
+        scores = self.model_.decision_function(X)
+        return np.column_stack([-scores, scores]) if scores.ndim == 1 else scores
 
-        def predict_proba(self, X):
-            """Class probabilities, or for a model without them (the SVC) its decision
-            function, one column per class: AUC only needs the order of each column."""
-            if self.model_ is None:
-                return np.ones((len(X), 1))
-            if hasattr(self.model_, "predict_proba"):
-                return self.model_.predict_proba(X)
-            scores = self.model_.decision_function(X)
-            return np.column_stack([-scores, scores]) if scores.ndim == 1 else scores
+class UtilityRegressor(_Model):
+    def fit(self, X, y):
+        self.n_features_in_ = X.shape[1]
+        X, y = self._rows(X, y)
+        self.model_ = self._new(X.shape[0]).fit(X, y.astype(float))
+        return self
 
-    class UtilityRegressor(_Model):
-        def fit(self, X, y):
-            self.n_features_in_ = X.shape[1]
-            X, y = self._rows(X, y)
-            self.model_ = self._new(X.shape[0]).fit(X, y.astype(float))
-            return self
-
-        def predict(self, X):
-            return self.model_.predict(X)
-
-    return UtilityClassifier, UtilityRegressor
+    def predict(self, X):
+        return self.model_.predict(X)
 
 
 def ovr_macro_auc(y_true: np.ndarray, proba: np.ndarray, classes: np.ndarray) -> float:
@@ -403,8 +392,6 @@ def ovr_macro_auc(y_true: np.ndarray, proba: np.ndarray, classes: np.ndarray) ->
     model that never saw some test classes (their score column is 0, AUC 0.5) or that knows
     classes absent from the test rows (ignored) — common with synthetic training data.
     """
-    from sklearn.metrics import roc_auc_score
-
     y_true = np.asarray(y_true)
     present = np.unique(y_true)
     if len(present) < 2:
@@ -417,39 +404,33 @@ def ovr_macro_auc(y_true: np.ndarray, proba: np.ndarray, classes: np.ndarray) ->
     return float(np.mean(aucs))
 
 
-@functools.lru_cache(maxsize=None)
-def _metric_class():
+class UtilityMetric(MachineLearningEfficacyMetric):
     """SyntheRela's ML-efficacy metric with a class-robust score and aligned encodings."""
-    from syntherela.metrics.utility import MachineLearningEfficacyMetric
 
-    class UtilityMetric(MachineLearningEfficacyMetric):
-        kind = "classification"
+    kind = "classification"
 
-        def prepare_data(self, X, ht=None, **kwargs):
-            """SyntheRela's encoding, then gaps filled with the real training means: the
-            pipeline's imputer would drop a column that is empty in one training set (say, a
-            date a generator never filled), and importances would no longer line up."""
-            fitting = ht is None
-            transformed, ht = super().prepare_data(X, ht)
-            if fitting:
-                self.fill_values = transformed.mean(numeric_only=True).fillna(0.0)
-            return transformed.fillna(self.fill_values), ht
+    def prepare_data(self, X, ht=None, **kwargs):
+        """SyntheRela's encoding, then gaps filled with the real training means: the
+        pipeline's imputer would drop a column that is empty in one training set (say, a
+        date a generator never filled), and importances would no longer line up."""
+        fitting = ht is None
+        transformed, ht = super().prepare_data(X, ht)
+        if fitting:
+            self.fill_values = transformed.mean(numeric_only=True).fillna(0.0)
+        return transformed.fillna(self.fill_values), ht
 
-        def score(self, model, X, y):
-            """AUC (one-vs-rest, macro) or minus RMSE: higher is better, as in SyntheRela."""
-            if self.kind == "classification":
-                return ovr_macro_auc(y, model.predict_proba(X), model["clf"].classes_)
-            return -float(np.sqrt(np.mean((np.asarray(y, dtype=float) - model.predict(X)) ** 2)))
-
-    return UtilityMetric
+    def score(self, model, X, y):
+        """AUC (one-vs-rest, macro) or minus RMSE: higher is better, as in SyntheRela."""
+        if self.kind == "classification":
+            return ovr_macro_auc(y, model.predict_proba(X), model["clf"].classes_)
+        return -float(np.sqrt(np.mean((np.asarray(y, dtype=float) - model.predict(X)) ** 2)))
 
 
 def _efficacy_metric(task: UtilityTask, name: str, factory: Callable, seed: int):
     """The metric for one model type of one task."""
-    classifier, regressor = _estimator_classes()
-    wrapper = classifier if task.kind == "classification" else regressor
+    wrapper = UtilityClassifier if task.kind == "classification" else UtilityRegressor
     args = {"factory": factory, "seed": seed, "max_rows": SVM_MAX_ROWS if name in ("svc", "svr") else None}
-    metric = _metric_class()(target=(task.table, task.target, task.kind), classifier_cls=wrapper,
+    metric = UtilityMetric(target=(task.table, task.target, task.kind), classifier_cls=wrapper,
                              classifier_args=args, random_state=seed, feature_engineering_function=_given)
     metric.kind = task.kind
     metric.name = f"utility-{task.name}-{name}"
@@ -467,7 +448,7 @@ def _given(data: tuple[pd.DataFrame, pd.Series], _metadata) -> tuple[pd.DataFram
 # --------------------------------------------------------------------------------------
 
 
-def evaluate_utility(data: "PreparedDataset", synthetic: dict[str, pd.DataFrame], tasks: list[UtilityTask], *,
+def evaluate_utility(data: PreparedDataset, synthetic: dict[str, pd.DataFrame], tasks: list[UtilityTask], *,
                      seed: int = 0, bootstrap: int = 10) -> dict:
     """Train on synthetic, test on real, for every task; JSON-ready dict keyed by task name.
 
@@ -489,7 +470,7 @@ def evaluate_utility(data: "PreparedDataset", synthetic: dict[str, pd.DataFrame]
         np.random.set_state(state)
 
 
-def _evaluate_task(data: "PreparedDataset", synthetic: Tables, task: UtilityTask, seed: int, bootstrap: int) -> dict:
+def _evaluate_task(data: PreparedDataset, synthetic: Tables, task: UtilityTask, seed: int, bootstrap: int) -> dict:
     _check_task(data, synthetic, task)
     holdout = split_real(data, task, seed)
     synthetic = restrict_synthetic(synthetic, data.metadata, task, holdout)
@@ -530,7 +511,7 @@ def _evaluate_task(data: "PreparedDataset", synthetic: Tables, task: UtilityTask
     }
 
 
-def _check_task(data: "PreparedDataset", synthetic: Tables, task: UtilityTask) -> None:
+def _check_task(data: PreparedDataset, synthetic: Tables, task: UtilityTask) -> None:
     """The target exists in the real and synthetic data (one-line DataError otherwise)."""
     for label, tables in (("real", data.tables), ("synthetic", synthetic)):
         if task.table not in tables:
@@ -540,7 +521,7 @@ def _check_task(data: "PreparedDataset", synthetic: Tables, task: UtilityTask) -
                             f"has no target column {task.target!r}")
 
 
-def _features(task: UtilityTask, tables: Tables, metadata: "Metadata", label: str) -> tuple[pd.DataFrame, pd.Series]:
+def _features(task: UtilityTask, tables: Tables, metadata: Metadata, label: str) -> tuple[pd.DataFrame, pd.Series]:
     """(X, y) for one split, rows with a missing (or, for regression, non-numeric/infinite)
     target dropped; classification labels as strings so real and synthetic labels compare."""
     build = task.features or (lambda t, m: relational_features(t, m, task.table, task.target))
@@ -567,8 +548,6 @@ def _run_model(task: UtilityTask, name: str, factory: Callable, seed: int, boots
     """One model type through the metric; the real-trained side is remembered across samples
     of the same dataset (same features, seed and rounds give the same result, so it is only
     computed once per run rather than once per sample)."""
-    from sklearn.exceptions import ConvergenceWarning
-
     metric = _efficacy_metric(task, name, factory, seed)
     key = _fingerprint(task, name, seed, bootstrap, *real_xy, *test_xy)
     cached = _REAL_CACHE.get(key, {})
@@ -610,8 +589,6 @@ def rank_agreement(real: np.ndarray, synthetic: np.ndarray) -> float:
     Undefined when one side is constant (e.g. a model that used no feature): such a ranking
     expresses no preference, so it counts as no agreement (0).
     """
-    from scipy.stats import weightedtau
-
     value = weightedtau(np.asarray(real, dtype=float), np.asarray(synthetic, dtype=float)).statistic
     return 0.0 if not np.isfinite(value) else float(value)
 

@@ -13,18 +13,16 @@ declare its tasks without importing the metrics (scikit-learn, ``syntherela.repo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import Callable
 
 import numpy as np
 import pandas as pd
+from syntherela.metadata import Metadata
 
-if TYPE_CHECKING:
-    from syntherela.metadata import Metadata
-
-    from ..plugins import Registry
+from ..plugins import Registry, build_registry
 
 Tables = dict[str, pd.DataFrame]
-FeatureBuilder = Callable[[Tables, "Metadata"], "tuple[pd.DataFrame, pd.Series]"]
+FeatureBuilder = Callable[[Tables, Metadata], "tuple[pd.DataFrame, pd.Series]"]
 
 KINDS = {"classification": "AUC", "regression": "RMSE"}
 
@@ -72,11 +70,9 @@ class UtilityTask:
         return self.metric == "AUC"
 
 
-def tasks_for(dataset_name: str, registry: "Registry | None" = None) -> list[UtilityTask]:
+def tasks_for(dataset_name: str, registry: Registry | None = None) -> list[UtilityTask]:
     """The utility tasks a dataset's catalogue entry declares (by name or alias); [] if none."""
     if registry is None:
-        from ..plugins import build_registry
-
         registry = build_registry()
     spec = registry.datasets.get(dataset_name)
     if spec is None:
@@ -91,7 +87,7 @@ def tasks_for(dataset_name: str, registry: "Registry | None" = None) -> list[Uti
 # --------------------------------------------------------------------------------------
 
 
-def relational_features(tables: Tables, metadata: "Metadata", table: str,
+def relational_features(tables: Tables, metadata: Metadata, table: str,
                         target: str) -> tuple[pd.DataFrame, pd.Series]:
     """``table``'s columns + its parents' columns + aggregates of its children -> (X, y).
 
@@ -107,23 +103,23 @@ def relational_features(tables: Tables, metadata: "Metadata", table: str,
     return frame.drop(columns=ids), y
 
 
-def _id_columns(metadata: "Metadata", table: str) -> list[str]:
+def _id_columns(metadata: Metadata, table: str) -> list[str]:
     columns = metadata.get_table_meta(table)["columns"]
     return [name for name, info in columns.items() if info["sdtype"] == "id"]
 
 
-def _relationships(metadata: "Metadata", **match: str) -> list[dict]:
+def _relationships(metadata: Metadata, **match: str) -> list[dict]:
     return [r for r in metadata.relationships if all(r[k] == v for k, v in match.items())]
 
 
-def _prefix(metadata: "Metadata", other: str, rel: dict) -> str:
+def _prefix(metadata: Metadata, other: str, rel: dict) -> str:
     """``other`` alone, or ``other[fk]`` when two foreign keys link the same pair of tables."""
     pair = _relationships(metadata, parent_table_name=rel["parent_table_name"],
                           child_table_name=rel["child_table_name"])
     return other if len(pair) == 1 else f"{other}[{rel['child_foreign_key']}]"
 
 
-def _add_parent_columns(frame: pd.DataFrame, tables: Tables, metadata: "Metadata", table: str) -> pd.DataFrame:
+def _add_parent_columns(frame: pd.DataFrame, tables: Tables, metadata: Metadata, table: str) -> pd.DataFrame:
     """Join each parent's non-id columns (``parent.column``) on the foreign key."""
     for rel in _relationships(metadata, child_table_name=table):
         parent, fk, pk = rel["parent_table_name"], rel["child_foreign_key"], rel["parent_primary_key"]
@@ -135,7 +131,7 @@ def _add_parent_columns(frame: pd.DataFrame, tables: Tables, metadata: "Metadata
     return frame
 
 
-def _add_child_aggregates(frame: pd.DataFrame, tables: Tables, metadata: "Metadata", table: str) -> pd.DataFrame:
+def _add_child_aggregates(frame: pd.DataFrame, tables: Tables, metadata: Metadata, table: str) -> pd.DataFrame:
     """Per child table: ``child.count``, ``child.col.mean`` (numerical, boolean) and
     ``child.col.nunique`` (categorical); rows without children get count 0."""
     for rel in _relationships(metadata, parent_table_name=table):
@@ -235,7 +231,7 @@ def as_numbers(frame: pd.DataFrame) -> pd.DataFrame:
 NO_BOOKING = "NDF"
 
 
-def airbnb_features(tables: Tables, metadata: "Metadata") -> tuple[pd.DataFrame, pd.Series]:
+def airbnb_features(tables: Tables, metadata: Metadata) -> tuple[pd.DataFrame, pd.Series]:
     """One row per user: the user's columns (age missing -> 0) plus the mean ``secs_elapsed``
     and the number of their sessions (0 without sessions); y = ``"booked"`` or ``"NDF"``.
 
@@ -266,7 +262,7 @@ def airbnb_features(tables: Tables, metadata: "Metadata") -> tuple[pd.DataFrame,
 WALMART_STORE_TYPES = ("A", "B", "C")
 
 
-def walmart_features(tables: Tables, metadata: "Metadata") -> tuple[pd.DataFrame, pd.Series]:
+def walmart_features(tables: Tables, metadata: Metadata) -> tuple[pd.DataFrame, pd.Series]:
     """One row per store and date: department rows joined with their store (type one-hot,
     size) and the ``features`` row of the same store and date (weather, fuel price, CPI,
     unemployment, markdowns), then averaged; y = the mean weekly sales of the store's
@@ -294,7 +290,7 @@ ROSSMANN_CATEGORIES: dict[str, tuple[str, ...]] = {
 }
 
 
-def rossmann_features(tables: Tables, metadata: "Metadata") -> tuple[pd.DataFrame, pd.Series]:
+def rossmann_features(tables: Tables, metadata: Metadata) -> tuple[pd.DataFrame, pd.Series]:
     """One row per store and calendar month: daily rows joined with their store, the
     categorical columns one-hot encoded (first category dropped), then averaged; y = the mean
     daily number of customers. Store, date, ``DayOfWeek`` and ``StateHoliday`` are not

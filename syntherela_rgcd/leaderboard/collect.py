@@ -9,6 +9,7 @@ from typing import Iterable, Sequence
 
 from .. import published
 from ..errors import DataError, SyntheRelaError, UnknownNameError
+from ..plugins import build_registry
 from .rows import DEFAULT_RESULTS_DIRS, _created_key
 
 logger = logging.getLogger(__name__)
@@ -73,9 +74,7 @@ def resolve_dataset(name: str, runs: Sequence[dict]) -> str:
         if candidate.lower() == lowered:
             return candidate
     resolved = None
-    try:  # aliases come from the dataset catalogue (plugins included); imported only when needed
-        from ..plugins import build_registry
-
+    try:  # aliases come from the dataset catalogue (plugins included)
         for spec in build_registry().datasets.values():
             if lowered == spec.name.lower() or lowered in (a.lower() for a in spec.aliases):
                 resolved = spec.name

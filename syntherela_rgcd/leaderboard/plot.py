@@ -5,6 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Sequence
 
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
 from ..errors import DataError
 from ..plotting import default_style
 
@@ -27,10 +31,6 @@ def plot(rows: Sequence[Row], path: str | Path, metric: str | None = None) -> Pa
     panel per task with the paper's real-data and naive scores as lines.
     Written with matplotlib's Agg canvas (no display needed).
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
-
     path = Path(path)
     view = _view_of(rows, metric)
     shown = [r for r in rows if r.value is not None and not r.reference]

@@ -33,6 +33,8 @@ from .training import MinibatchTrainingConfig, TrainingLoop, make_generator, min
 
 #: EDM's assumed standard deviation of the data; latents are scaled to it before training.
 SIGMA_DATA = 0.5
+#: ReduceLROnPlateau's patience in epochs (factor 0.9, as in RGCD).
+LR_PATIENCE = 20
 #: Rows per forward pass when scoring held-out rows.
 _EVAL_CHUNK = 4096
 #: Fewest held-out rows worth scoring; smaller tables train on every row.
@@ -356,7 +358,6 @@ class DiffusionConfig(MinibatchTrainingConfig):
     about [-3, 3], where channels beyond ~128 are nearly constant, so 128 loses nothing and
     keeps the time MLP small for narrow CPU models.
     ``batch_size`` 4096 is TabSyn's/RGCD's; it is also the sampler's batch (memory only).
-    ``lr_patience`` is ReduceLROnPlateau's patience in epochs (factor 0.9, as in RGCD).
     ``held_out_fraction`` of the rows (0 in the paper, which trains on all of them) are kept
     out of training; the weights with the best loss on them are kept and early stopping
     watches it (see :class:`HeldOutLoss`).
@@ -380,7 +381,6 @@ class DiffusionConfig(MinibatchTrainingConfig):
     d_time: int = 128
     weight_decay: float = 1e-6
     num_steps: int = 50
-    lr_patience: int = 20
     held_out_fraction: float = 0.0
     grad_clip: float | None = None
     standardize_condition: bool = False
@@ -496,7 +496,7 @@ class LatentDiffusion(nn.Module):
 
         optimizer = torch.optim.AdamW(self.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
-            optimizer, factor=0.9, patience=cfg.lr_patience
+            optimizer, factor=0.9, patience=LR_PATIENCE
         )
         average = _MovingAverage(self, cfg.ema_decay) if cfg.ema_decay else None
         batch_generator = make_generator(seed)

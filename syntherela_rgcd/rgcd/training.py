@@ -21,6 +21,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from ..errors import SyntheRelaError
+
 logger = logging.getLogger(__name__)
 
 
@@ -31,8 +33,6 @@ def resolve_device(name: str | torch.device | None = "auto") -> torch.device:
     if name in (None, "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if str(name).startswith("cuda") and not torch.cuda.is_available():
-        from ..errors import SyntheRelaError
-
         raise SyntheRelaError(f"device {name!r} requested but CUDA is not available on this machine")
     return torch.device(name)
 

@@ -21,6 +21,9 @@ from .training import MinibatchTrainingConfig, TrainingLoop, make_generator, min
 
 # Rows per forward pass in the inference helpers, to bound memory on big tables.
 _CHUNK = 16384
+#: The KL weight's schedule (the paper's Table 4): from BETA_MAX, times BETA_DECAY after every
+#: BETA_PATIENCE epochs without improvement, never below BETA_MIN.
+BETA_MAX, BETA_MIN, BETA_DECAY, BETA_PATIENCE = 1e-2, 1e-5, 0.7, 10
 
 
 class Tokenizer(nn.Module):
@@ -156,17 +159,12 @@ def most_likely_codes(logits: list[Tensor], n: int) -> Tensor:
 class VAEConfig(MinibatchTrainingConfig):
     """VAE hyper-parameters; the defaults are the paper's (Table 4)."""
 
-    beta_max: float = 1e-2
-    beta_min: float = 1e-5
-    beta_decay: float = 0.7
-    beta_patience: int = 10
     d_token: int = 4
     n_layers: int = 2
     hidden: int = 128
-    n_heads: int = 1
 
     def build(self, n_num: int, cardinalities: list[int]) -> VAE:
-        return VAE(n_num, cardinalities, self.d_token, self.n_layers, self.hidden, self.n_heads)
+        return VAE(n_num, cardinalities, self.d_token, self.n_layers, self.hidden)
 
 
 def reconstruction_loss(recon_num: Tensor, cat_logits: list[Tensor], x_num: Tensor, x_cat: Tensor) -> Tensor:
@@ -193,8 +191,8 @@ def train_vae(
 ) -> dict:
     """Fit ``vae`` on a table in model space; keeps the weights with the best reconstruction.
 
-    Beta (the KL weight) starts at ``beta_max`` and shrinks by ``beta_decay`` after every
-    ``beta_patience`` epochs without improvement, down to ``beta_min``: a strong prior early
+    Beta (the KL weight) starts at ``BETA_MAX`` and shrinks by ``BETA_DECAY`` after every
+    ``BETA_PATIENCE`` epochs without improvement, down to ``BETA_MIN``: a strong prior early
     keeps the latent space smooth, a weak one late lets reconstruction become sharp.
     Returns a history dict (epochs, best_loss, best_epoch, final beta, seconds, stop reason).
     """
@@ -208,7 +206,7 @@ def train_vae(
                         max_steps=config.max_steps, time_budget=config.time_budget,
                         planned_epochs=config.planned_epochs(len(num)))
     generator = make_generator(seed)
-    beta = config.beta_max
+    beta = BETA_MAX
     for _ in loop:
         vae.train()
         recon_sum, seen, steps = 0.0, 0, 0
@@ -225,6 +223,6 @@ def train_vae(
         recon_epoch = recon_sum / max(seen, 1)
         scheduler.step(recon_epoch)
         loop.record(recon_epoch, steps=steps, shown={"recon": recon_epoch, "beta": beta})
-        if loop.stopping.bad_epochs and loop.stopping.bad_epochs % config.beta_patience == 0:
-            beta = max(beta * config.beta_decay, config.beta_min)
+        if loop.stopping.bad_epochs and loop.stopping.bad_epochs % BETA_PATIENCE == 0:
+            beta = max(beta * BETA_DECAY, BETA_MIN)
     return {**loop.finish(), "beta": beta}

@@ -10,13 +10,14 @@ import torch
 
 from syntherela_rgcd.rgcd.encoding import TableEncoder
 from syntherela_rgcd.rgcd.training import seed_everything
+from syntherela_rgcd.rgcd import vae as vae_module
 from syntherela_rgcd.rgcd.vae import VAE, Tokenizer, VAEConfig, train_vae
 
 from rgcd_helpers import single_torch_thread  # noqa: F401 (autouse fixture)
 
 CPU = torch.device("cpu")
 # Small enough to train in seconds; the architecture is the same as the paper's.
-FAST = dict(d_token=4, n_layers=1, hidden=32, n_heads=1, lr=3e-3)
+FAST = dict(d_token=4, n_layers=1, hidden=32, lr=3e-3)
 
 
 
@@ -128,9 +129,11 @@ def test_same_seed_same_weights() -> None:
     assert any(not torch.equal(tensor, other.state_dict()[name]) for name, tensor in first.state_dict().items())
 
 
-def test_beta_decays_but_not_below_its_minimum() -> None:
+def test_beta_decays_but_not_below_its_minimum(monkeypatch) -> None:
     # lr=0: the loss cannot improve beyond sampling noise, so beta keeps decaying.
-    _, history = _train(seed=0, lr=0.0, epochs=30, batch_size=256, beta_patience=1, beta_min=1e-3)
+    monkeypatch.setattr(vae_module, "BETA_PATIENCE", 1)
+    monkeypatch.setattr(vae_module, "BETA_MIN", 1e-3)
+    _, history = _train(seed=0, lr=0.0, epochs=30, batch_size=256)
     assert history["beta"] == pytest.approx(1e-3)
 
 
