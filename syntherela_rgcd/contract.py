@@ -38,7 +38,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 Tables = dict[str, pd.DataFrame]
 
-#: Relational structures a method may support (DESIGN.md section 3).
+#: Relational structures a method may support (``syntherela list methods`` shows them).
 STRUCTURES = ("linear", "multi-child", "multi-parent", "self-reference")
 
 #: A method that declares it resumes an interrupted fit from ``RunContext.checkpoint_dir``.

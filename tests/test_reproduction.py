@@ -3,7 +3,7 @@
 Each test fits RGCD with the profile its dataset config names (``cpu`` unless the dataset's
 ``profiles/<name>.yaml`` says otherwise), samples once, scores DDA, utility and
 privacy exactly as ``syntherela run`` does, and checks the targets of issue 12 - the best
-published figures, GCFM's (AAAI-26, Table 1; DESIGN.md section 7) - on one seed:
+published figures, GCFM's (AAAI-26, Table 1; published.py) - on one seed:
 
 * DDA: the worst table's accuracy at most ``DDA_TARGETS`` + ``DDA_TOLERANCE`` (one seed of a
   figure the papers average over three; Walmart's 45 stores alone move by 0.04 between

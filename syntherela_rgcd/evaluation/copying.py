@@ -4,7 +4,7 @@ A detection score far below 0.5 is a classifier fooled by near-copies, not fidel
 copying is measured directly (issue 14). Everything here reads the tables as written, so it
 applies to any generator; figures that need to know which real row a synthetic row stands
 for use the generator's correspondence where it has one (RGCD's structure sampler does:
-:attr:`syntherela_rgcd.rgcd.model.RGCD.last_source_rows`).
+:meth:`syntherela_rgcd.rgcd.model.RGCD.sample_with_source_rows`, the ``source_rows`` capability).
 
 * ``rows``: per table with modelled (non-key) columns, the share of synthetic rows equal to
   some real row on those columns, beside the same share between two random halves of the real

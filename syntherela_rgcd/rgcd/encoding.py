@@ -1,4 +1,4 @@
-"""One table between its DataFrame and the model space of RGCD's VAE (DESIGN.md §5, "Encoding").
+"""One table between its DataFrame and the model space of RGCD's VAE (the RGCD paper's preprocessing).
 
 Model space is two matrices: ``x_num`` (float32, roughly standard normal per column) and
 ``x_cat`` (int64 codes). Every non-id column of the table becomes one or more model columns:

@@ -112,7 +112,7 @@ class LatentHead(nn.Module):
 
 
 #: The loss weight of the table being generated next; the other tables with latents share the
-#: rest (DESIGN.md section 5: 0.75).
+#: rest (the RGCD paper's 0.75).
 TARGET_WEIGHT = 0.75
 
 MINIBATCH_ABOVE_NODES = 300_000

@@ -1,7 +1,7 @@
 """RGCD: fit / sample / save / load over the tables of a database in foreign-key order.
 
 The database is factorised as p(structure) * prod_t p(attributes of t | GNN(structure,
-attributes of the tables generated before t)) (DESIGN.md section 5):
+attributes of the tables generated before t)), as in the RGCD paper (Hudovernik 2024):
 
 * the structure (key columns) comes from :class:`StructureSampler`;
 * every modelled table has a VAE (row -> latent), a GNN trained to predict latents from the

@@ -1,4 +1,4 @@
-"""TabSyn-style transformer VAE: one table row <-> a flat latent vector (DESIGN.md §5, "VAE").
+"""TabSyn-style transformer VAE: one table row <-> a flat latent vector (TabSyn's, as the RGCD paper uses it).
 
 Each model column of a row (see ``encoding.TableEncoder``) becomes a token of ``d_token``
 values; a transformer encoder gives every token a Gaussian posterior and a transformer
