@@ -137,6 +137,28 @@ def far_apart_and_zoned_datetimes():
         [("sites", "visits", "sid", "sid")])
 
 
+def reserved_and_odd_names():
+    """Tables and columns named like attributes of torch's and PyG's containers (``items``,
+    ``keys``, ``type``, ``to``, ``class``, ``self``, ``index``, ``values``) and with spaces,
+    dots, quotes, ``#``, ``___`` and non-ASCII letters: all of them are keys of our own
+    mappings, never attributes, and are written back unchanged."""
+    n_groups, n_items, n_details = 8, 40, 200
+    groups = pd.DataFrame({"id": _ids(n_groups), "class": RNG.choice(["a b", "c.d"], n_groups)})
+    items = pd.DataFrame({"self": _ids(n_items), "to": RNG.integers(0, n_groups, n_items),
+                          'say "hi"': RNG.normal(size=n_items).round(3), "keys": RNG.choice(["x", "y"], n_items)})
+    details = pd.DataFrame({"index": _ids(n_details), "items": RNG.integers(0, n_items, n_details),
+                            "values": RNG.gamma(2, size=n_details).round(3), "type": RNG.choice(["p", "q"], n_details),
+                            "größe.€ #1": RNG.integers(0, 9, n_details)})
+    group_table, detail_table = "ünïcode 'type'", "order details.v2___x"
+    return {group_table: groups, "items": items, detail_table: details}, _meta(
+        {group_table: ("id", {"id": {"sdtype": "id"}, "class": {"sdtype": "categorical"}}),
+         "items": ("self", {"self": {"sdtype": "id"}, "to": {"sdtype": "id"}, 'say "hi"': {"sdtype": "numerical"},
+                            "keys": {"sdtype": "categorical"}}),
+         detail_table: ("index", {"index": {"sdtype": "id"}, "items": {"sdtype": "id"}, "values": {"sdtype": "numerical"},
+                                  "type": {"sdtype": "categorical"}, "größe.€ #1": {"sdtype": "numerical"}})},
+        [(group_table, "items", "id", "to"), ("items", detail_table, "self", "items")])
+
+
 def cycle_between_tables():
     """a.b_id -> b and b.a_id -> a: no table can be generated first."""
     a = pd.DataFrame({"aid": _ids(5), "b_id": _ids(5), "x": RNG.normal(size=5)})
@@ -148,7 +170,7 @@ def cycle_between_tables():
 
 
 RUNS = [two_keys_to_one_parent, three_parents_and_childless_parents, empty_child_table, awkward_columns, wide_table,
-        self_reference, far_apart_and_zoned_datetimes]
+        self_reference, far_apart_and_zoned_datetimes, reserved_and_odd_names]
 REFUSED = {cycle_between_tables: "circular dependency between tables ['a', 'b']. (fix: remove one relationship"}
 
 
@@ -161,6 +183,8 @@ def test_smoke_run_fits_samples_and_scores(build, installed_plugins, cli_invoke,
     assert result.exit_code == 0, result.output
     sample = tmp_path / "out" / "synthetic" / "zoo" / "rgcd" / "smoke-seed0" / "sample1"
     assert sorted(p.stem for p in sample.glob("*.csv")) == sorted(tables)
+    for table, frame in tables.items():  # every name comes back as it went in
+        assert list(pd.read_csv(sample / f"{table}.csv", nrows=0).columns) == list(frame.columns)
     from syntherela_rgcd.datasets import load_metadata
     from syntherela_rgcd.table_files import read_tables
 

@@ -183,7 +183,7 @@ def train_table_conditional(job: ConditionalJob) -> ConditionalResult:
     history = {"gnn": train_gnn(gnn, graph, latents, table, job.gnn, job.device, seed, job.progress)}
     with torch.no_grad():
         h = embed(gnn.cpu(), graph, job.gnn)[table].float()
-        residuals = (latents[table] - gnn.heads[table](h)).numpy() if job.siblings.settings.noise else None
+        residuals = (latents[table] - gnn.head(table)(h)).numpy() if job.siblings.settings.noise else None
     noise_spec = job.siblings.learn_noise(table, residuals, inputs.real_keys[table]) if residuals is not None else None
     if noise_spec is not None:
         logger.info("%s: sibling noise per %s, correlation mean %.2f, max %.2f", table, noise_spec["foreign_key"],

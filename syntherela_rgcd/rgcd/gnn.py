@@ -55,6 +55,11 @@ class HeteroGIN(nn.Module):
 
     Separate GIN weights per edge type and sum aggregation keep counts visible (how many
     children a parent has), which mean or max aggregation would wash out.
+
+    Node and edge types are the tables and foreign keys, and a table may be called anything
+    (``items``, ``type``, ``a.b``): torch's ModuleDict refuses keys that are its own attributes
+    and PyG's mangles dots, ``#`` and ``___``, so modules are keyed by position (``n0``, ``n1``,
+    ... and ``e0``, ``e1``, ...) and :meth:`forward` translates at its edges.
     """
 
     def __init__(
@@ -67,18 +72,21 @@ class HeteroGIN(nn.Module):
         position_tables: tuple[str, ...] | list[str] = (),
     ):
         super().__init__()
-        self.input = nn.ModuleDict({t: nn.Linear(d, hidden) for t, d in in_dims.items()})
+        self.node_keys = {t: f"n{i}" for i, t in enumerate(in_dims)}
+        self.edge_keys = {et: (self.node_keys[et[0]], f"e{j}", self.node_keys[et[2]]) for j, et in enumerate(edge_types)}
+        self.input = nn.ModuleDict({self.node_keys[t]: nn.Linear(d, hidden) for t, d in in_dims.items()})
         self.position = nn.ModuleDict(
-            {t: nn.Sequential(SinusoidalPositionEncoding(hidden), _mlp([hidden, hidden, hidden])) for t in position_tables}
+            {self.node_keys[t]: nn.Sequential(SinusoidalPositionEncoding(hidden), _mlp([hidden, hidden, hidden]))
+             for t in position_tables}
         )
         with warnings.catch_warnings():
             # PyG warns about node types that receive no messages; forward() keeps theirs.
             warnings.filterwarnings("ignore", message="There exist node types")
             self.convs = nn.ModuleList(
-                HeteroConv({et: GINConv(_mlp([hidden, hidden, hidden])) for et in edge_types}, aggr="sum")
+                HeteroConv({self.edge_keys[et]: GINConv(_mlp([hidden, hidden, hidden])) for et in edge_types}, aggr="sum")
                 for _ in range(num_layers)
             )
-        self.output = nn.ModuleDict({t: nn.Linear(num_layers * hidden, out_dim) for t in in_dims})
+        self.output = nn.ModuleDict({self.node_keys[t]: nn.Linear(num_layers * hidden, out_dim) for t in in_dims})
 
     def forward(
         self,
@@ -86,18 +94,20 @@ class HeteroGIN(nn.Module):
         edge_index_dict: dict[EdgeType, Tensor],
         pos_dict: dict[str, Tensor] | None = None,
     ) -> dict[str, Tensor]:
-        h = {t: self.input[t](x) for t, x in x_dict.items()}
+        h = {self.node_keys[t]: self.input[self.node_keys[t]](x) for t, x in x_dict.items()}
         for t, pos in (pos_dict or {}).items():
-            if t in self.position:
-                h[t] = h[t] + self.position[t](pos)
-        layers: dict[str, list[Tensor]] = {t: [] for t in h}
+            key = self.node_keys[t]
+            if key in self.position:
+                h[key] = h[key] + self.position[key](pos)
+        edges = {self.edge_keys[et]: index for et, index in edge_index_dict.items()}
+        layers: dict[str, list[Tensor]] = {key: [] for key in h}
         for conv in self.convs:
-            out = conv(h, edge_index_dict) if edge_index_dict else {}
+            out = conv(h, edges) if edges else {}
             # HeteroConv only returns node types that receive messages; the rest keep theirs.
-            h = {t: torch.relu(out[t]) if t in out else h[t] for t in h}
-            for t, value in h.items():
-                layers[t].append(value)
-        return {t: self.output[t](torch.cat(layers[t], dim=-1)) for t in h}
+            h = {key: torch.relu(out[key]) if key in out else h[key] for key in h}
+            for key, value in h.items():
+                layers[key].append(value)
+        return {t: self.output[self.node_keys[t]](torch.cat(layers[self.node_keys[t]], dim=-1)) for t in x_dict}
 
 
 class LatentHead(nn.Module):
@@ -196,7 +206,12 @@ class GNNConditioner(nn.Module):
     ):
         super().__init__()
         self.gnn = HeteroGIN(in_dims, edge_types, hidden, out_dim, num_layers, position_tables)
-        self.heads = nn.ModuleDict({t: LatentHead(out_dim, d, hidden) for t, d in latent_dims.items()})
+        self.latent_tables = list(latent_dims)
+        self.heads = nn.ModuleDict({self.gnn.node_keys[t]: LatentHead(out_dim, d, hidden) for t, d in latent_dims.items()})
+
+    def head(self, table: str) -> LatentHead:
+        """The latent head of ``table`` (the module keys are positions, see :class:`HeteroGIN`)."""
+        return self.heads[self.gnn.node_keys[table]]
 
     @classmethod
     def for_graph(
@@ -230,7 +245,7 @@ class GNNConditioner(nn.Module):
 
     def forward(self, data: HeteroData) -> dict[str, Tensor]:
         h = self.embed(data)
-        return {t: head(h[t]) for t, head in self.heads.items()}
+        return {t: self.head(t)(h[t]) for t in self.latent_tables}
 
 
 def train_gnn(
@@ -326,7 +341,7 @@ def _train_minibatch(model: GNNConditioner, data: HeteroData, targets: dict[str,
 
     def loss_on(graph: HeteroData, seeds: dict[str, Tensor]) -> Tensor:
         h = model.embed(graph)  # the heads only see the seeds: the other nodes are context
-        return sum(weights[t] * nn.functional.mse_loss(model.heads[t](h[t][: len(ids)]), targets[t][ids].to(device))
+        return sum(weights[t] * nn.functional.mse_loss(model.head(t)(h[t][: len(ids)]), targets[t][ids].to(device))
                    for t, ids in seeds.items())
 
     model.train()
