@@ -26,7 +26,7 @@ RESERVED = ["items", "keys", "values", "type", "to", "class", "self", "index", "
             "num_nodes", "node_types", "a.b", "a___b", "<a>", "a#b", "__init__"]
 TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="/\x00"), min_size=1, max_size=10)
 NAME = st.one_of(st.sampled_from(RESERVED), TEXT)
-TINY = {"vae": {"epochs": 2}, "gnn": {"epochs": 2}, "diffusion": {"epochs": 2, "num_steps": 3}}
+TINY = {"vae": {"epochs": 2}, "gnn": {"steps": 2}, "diffusion": {"epochs": 2, "num_steps": 3}}
 
 
 def _database(parent: str, child: str, columns: list[str]) -> tuple[dict, Metadata]:

@@ -120,27 +120,46 @@ class _QuantileNormal:
         return cls(state["quantiles"], state["references"], state["decimals"])
 
 
+#: A value seen fewer times than this is *rare*: its rows share one code, and each synthetic row
+#: decoded to it gets a fresh value that is not in the real data. Real databases hold free text
+#: (names, e-mail addresses, lap times, drug names), where nearly every value occurs once: as
+#: categories they would cost a softmax over thousands of values per row (memory and time
+#: that grow with the rows) and could only be learnt by copying them.
+RARE_BELOW = 2
+#: At most this many categories per column are modelled (the most frequent; the others are
+#: rare), whatever the data: CORA's 1,433 words are all kept.
+MAX_CATEGORIES = 2048
+#: What fresh values of a text column start with (a number is appended).
+FRESH_PREFIX = "synthetic-"
+
+
 class _CategoricalCodec:
-    """A categorical or boolean column: one code per observed value, missing as the last code."""
+    """A categorical or boolean column: one code per frequent value, one shared code for the
+    rare ones (see :data:`RARE_BELOW`), missing as the last code.
+
+    The fitted state holds the frequent values only, so a saved model carries no value that
+    occurs once in the data. A row decoded to the rare code gets a fresh value: the next
+    integer above the column's largest for numbers, ``synthetic-<k>`` for text.
+    """
 
     kind = "categorical"
 
-    def __init__(self, name: str, dtype: dict, categories: list, has_missing: bool):
+    def __init__(self, name: str, dtype: dict, categories: list, has_missing: bool, rare: int = 0,
+                 fresh_from: float | None = None):
         self.name = name
         self.dtype = dtype
         self.categories = categories
         self.has_missing = has_missing
+        self.rare = rare  # how many distinct rare values the data had (0: no rare code)
+        self.fresh_from = fresh_from  # numbers: fresh values start here; None: text
 
     @classmethod
     def fit(cls, name: str, series: pd.Series) -> _CategoricalCodec:
         observed = series.dropna()
         if isinstance(series.dtype, pd.CategoricalDtype):
-            dtype = {
-                "name": "category",
-                "categories": [_python(c) for c in series.dtype.categories],
-                "ordered": bool(series.dtype.ordered),
-            }
+            dtype = {"name": "category", "ordered": bool(series.dtype.ordered)}
             values = pd.Index(observed.cat.remove_unused_categories().cat.categories)
+            counts = observed.value_counts()
         else:
             dtype = {"name": str(series.dtype)}
             values = pd.Index(pd.unique(observed))
@@ -148,40 +167,76 @@ class _CategoricalCodec:
                 values = values.sort_values()
             except TypeError:  # mixed types: keep the order of appearance
                 pass
-        categories = [_python(v) for v in values]
-        return cls(name, dtype, categories, has_missing=bool(categories) and bool(series.isna().any()))
+            counts = observed.value_counts()
+        count = counts.reindex(values).fillna(0).to_numpy()
+        boolean = pd.api.types.is_bool_dtype(series.dtype) or pd.api.types.is_bool_dtype(values.dtype)
+        frequent = (count >= RARE_BELOW) | boolean  # a yes/no column keeps both answers
+        if frequent.sum() > MAX_CATEGORIES:  # keep the most frequent, in value order
+            cut = np.sort(count[frequent])[::-1][MAX_CATEGORIES - 1]
+            frequent &= count >= cut
+            frequent &= np.cumsum(frequent) <= MAX_CATEGORIES
+        numbers = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
+        fresh_from = float(np.floor(values.max()) + 1) if numbers and len(values) else None
+        categories = [_python(v) for v in values[frequent]]
+        if dtype["name"] == "category":  # the declared categories no row uses stay in the dtype; rare ones do not
+            kept = set(categories)
+            dtype["categories"] = [_python(c) for c in series.dtype.categories if c in kept or c not in counts.index
+                                   or counts[c] == 0]
+        return cls(name, dtype, categories, has_missing=bool(len(values)) and bool(series.isna().any()),
+                   rare=int((~frequent).sum()), fresh_from=fresh_from)
 
     @property
     def n_num(self) -> int:
         return 0
 
     @property
+    def _codes(self) -> int:
+        return len(self.categories) + (self.rare > 0)
+
+    @property
     def cardinalities(self) -> list[int]:
-        return [len(self.categories) + self.has_missing] if self.categories else []
+        return [self._codes + self.has_missing] if self._codes else []
 
     def encode(self, series: pd.Series) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        if not self.categories:
+        if not self._codes:
             return [], []
         codes = pd.Categorical(series, categories=self.categories).codes.astype(np.int64)
         missing = series.isna().to_numpy()
         unknown = (codes < 0) & ~missing
-        if unknown.any() or (missing.any() and not self.has_missing):
+        if (unknown.any() and not self.rare) or (missing.any() and not self.has_missing):
             bad = series[unknown | missing].unique()[:5]
             raise DataError(f"column {self.name!r} has values not seen when fitting its encoder: {list(bad)}")
-        codes[missing] = len(self.categories)
+        codes[unknown] = len(self.categories)
+        codes[missing] = self._codes
         return [], [codes]
 
     def decode(self, num: list[np.ndarray], cat: list[np.ndarray], n: int) -> pd.Series:
-        if self.categories:
-            codes = np.clip(cat[0], 0, len(self.categories) - 1 + self.has_missing)
-            lookup = np.array(self.categories + [np.nan], dtype=object)
+        fresh: list = []
+        if self._codes:
+            codes = np.clip(cat[0], 0, self._codes - 1 + self.has_missing)
+            lookup = np.array(self.categories + [None] * (self.rare > 0) + [np.nan], dtype=object)
             values = lookup[codes]
+            rare = np.flatnonzero(codes == len(self.categories)) if self.rare else np.zeros(0, dtype=int)
+            fresh = self._fresh(len(rare))
+            for row, value in zip(rare, fresh):
+                values[row] = value
         else:
             values = np.full(n, np.nan, dtype=object)
         if self.dtype["name"] == "category":
-            categorical = pd.Categorical(values, categories=self.dtype["categories"], ordered=self.dtype["ordered"])
+            categorical = pd.Categorical(values, categories=list(self.dtype["categories"]) + fresh,
+                                         ordered=self.dtype["ordered"])
             return pd.Series(categorical, name=self.name)
         return pd.Series(values, name=self.name, dtype=object).astype(self.dtype["name"])
+
+    def _fresh(self, count: int) -> list:
+        """``count`` values no real row has: numbers above the largest, else ``synthetic-<k>``."""
+        if self.fresh_from is not None:
+            return [int(self.fresh_from) + k for k in range(count)]
+        taken = set(map(str, self.categories))
+        prefix = FRESH_PREFIX
+        while any(str(c).startswith(prefix) for c in taken):
+            prefix = "_" + prefix
+        return [f"{prefix}{k}" for k in range(count)]
 
     def get_state(self) -> dict:
         return {
@@ -190,11 +245,14 @@ class _CategoricalCodec:
             "dtype": self.dtype,
             "categories": self.categories,
             "has_missing": self.has_missing,
+            "rare": self.rare,
+            "fresh_from": self.fresh_from,
         }
 
     @classmethod
     def from_state(cls, state: dict) -> _CategoricalCodec:
-        return cls(state["name"], state["dtype"], state["categories"], state["has_missing"])
+        return cls(state["name"], state["dtype"], state["categories"], state["has_missing"], state["rare"],
+                   state["fresh_from"])
 
 
 class _PartsCodec:

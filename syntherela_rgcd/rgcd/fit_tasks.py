@@ -21,7 +21,7 @@ from torch_geometric.data import HeteroData
 from ..executors import Executor
 from .checkpoints import Checkpoints
 from .diffusion import DiffusionConfig, LatentDiffusion
-from .gnn import GNNConditioner, GNNConfig, train_gnn
+from .gnn import GNNConditioner, GNNConfig, graph_size, train_gnn
 from .graph import build_graph
 from .siblings import Siblings
 from .training import seed_everything
@@ -143,6 +143,7 @@ class ConditionalJob:
     positions: dict[str, np.ndarray]
     siblings: Siblings
     gnn: GNNConfig
+    gnn_steps: int  # this table's share of the fit's GNN steps (GNNConfig.steps_per_table)
     diffusion: DiffusionConfig
     seed: int
     device: Any
@@ -176,11 +177,10 @@ def train_table_conditional(job: ConditionalJob) -> ConditionalResult:
     latents = inputs.latents
     gnn = GNNConditioner.for_graph(graph, {t: latents[t].shape[1] for t in latents}, job.gnn,
                                    position_tables=list(job.positions))
-    logger.info("%s: training GNN (%d layers) on %d nodes%s", table, gnn.num_layers,
-                sum(graph[t].num_nodes for t in graph.node_types),
-                f", {job.gnn.minibatch_steps} steps on sampled neighbourhoods (fanouts {list(job.gnn.fanouts)})"
+    logger.info("%s: training GNN (%d layers, %d steps) on %d nodes and edges%s", table, gnn.num_layers, job.gnn_steps,
+                graph_size(graph), f" on sampled neighbourhoods (fanouts {list(job.gnn.fanouts)})"
                 if job.gnn.uses_minibatch(graph) else "")
-    history = {"gnn": train_gnn(gnn, graph, latents, table, job.gnn, job.device, seed, job.progress)}
+    history = {"gnn": train_gnn(gnn, graph, latents, table, job.gnn, job.gnn_steps, job.device, seed, job.progress)}
     with torch.no_grad():
         h = embed(gnn.cpu(), graph, job.gnn)[table].float()
         residuals = (latents[table] - gnn.head(table)(h)).numpy() if job.siblings.settings.noise else None

@@ -125,38 +125,48 @@ class LatentHead(nn.Module):
 #: rest (the RGCD paper's 0.75).
 TARGET_WEIGHT = 0.75
 
-MINIBATCH_ABOVE_NODES = 300_000
-"""Graphs with more nodes than this train on sampled neighbourhoods (``minibatch: auto``).
-The shared datasets stay below it (CORA, the largest, has about 60,000 nodes), where one
-full-graph epoch is cheaper than a sampler's bookkeeping; the full IMDB has 1.25 million,
-where one full-graph epoch of seven layers took 70 s and 18 GiB."""
+MINIBATCH_ABOVE = 300_000
+"""Graphs with more nodes and edges than this (counted together: a pass costs both) train on
+sampled neighbourhoods (``minibatch: auto``), so a step's cost stops growing with the graph.
+The shared benchmark datasets stay below it (CORA, the largest, about 180,000), where a
+full-graph pass is cheaper than a sampler's bookkeeping; a 10-table motor-racing database of
+73,000 rows and 14 foreign keys has 480,000 (0.5 s a full pass at 2 layers), the full IMDB 3
+million."""
+
+
+def graph_size(data: HeteroData) -> int:
+    """Nodes plus edges: what one full-graph pass costs."""
+    return sum(data[t].num_nodes for t in data.node_types) + sum(data[et].num_edges for et in data.edge_types)
 
 
 @dataclass
 class GNNConfig:
-    """GNN hyper-parameters (paper defaults).
+    """GNN hyper-parameters (the paper's widths and learning rate by default).
 
-    ``num_layers=None`` means one per table, or one per fanout on sampled neighbourhoods.
-    ``minibatch`` (``auto``, true, false) trains on mini-batches of ``batch_size`` target
-    nodes with their sampled ``fanouts`` neighbourhoods (:mod:`.neighbor_sampling`) for
-    ``minibatch_steps`` optimiser steps, scoring held-out nodes every ``eval_every`` steps
-    (an "epoch" for early stopping); ``auto`` does so above ``MINIBATCH_ABOVE_NODES``. The
-    full-graph path trains ``epochs`` epochs of one pass each.
+    The GNNs' work is bounded by the fit, not the schema: ``steps`` optimiser steps in all
+    (full-graph passes, or mini-batches on sampled neighbourhoods) are shared equally by the
+    tables' GNNs, at most ``max_steps_per_table`` each (:meth:`steps_per_table`), and
+    ``num_layers=None`` means one layer per table, at most ``max_layers`` (one per fanout on
+    sampled neighbourhoods). ``minibatch`` (``auto``, true, false) trains on mini-batches of
+    ``batch_size`` target nodes with their sampled ``fanouts`` neighbourhoods
+    (:mod:`.neighbor_sampling`), scoring held-out nodes every ``eval_every`` steps (an "epoch"
+    for early stopping); ``auto`` does so above ``MINIBATCH_ABOVE`` nodes and edges.
     """
 
     hidden: int = 128
     out_dim: int = 64
     num_layers: int | None = None
+    max_layers: int | None = None
     lr: float = 0.008
     weight_decay: float = 1e-5
-    epochs: int = 1000
+    steps: int = 1000
+    max_steps_per_table: int | None = None
     val_fraction: float = 0.1
     early_stop_patience: int | None = None
     time_budget: float | None = None
     minibatch: bool | str = "auto"
     batch_size: int = 1024
     fanouts: tuple[int, ...] | list[int] = (10, 10)
-    minibatch_steps: int = 400
     eval_every: int = 20
 
     def __post_init__(self):
@@ -168,19 +178,30 @@ class GNNConfig:
     def uses_minibatch(self, data: HeteroData) -> bool:
         """Whether ``data`` trains on sampled neighbourhoods and embeds through sparse products."""
         if self.minibatch == "auto":
-            return sum(data[t].num_nodes for t in data.node_types) > MINIBATCH_ABOVE_NODES
+            return graph_size(data) > MINIBATCH_ABOVE
         return bool(self.minibatch)
 
     def layers_for(self, data: HeteroData) -> int:
-        """Message-passing layers for ``data``: configured, else one per fanout (sampled) or per table."""
+        """Message-passing layers for ``data``: configured, else one per fanout (sampled) or one
+        per table up to ``max_layers``."""
         if self.num_layers:
             return self.num_layers
-        return len(self.fanouts) if self.uses_minibatch(data) else len(data.node_types)
+        if self.uses_minibatch(data):
+            return len(self.fanouts)
+        return min(len(data.node_types), self.max_layers or len(data.node_types))
+
+    def steps_per_table(self, tables: int) -> int:
+        """Each of ``tables`` GNNs' share of ``steps`` (at most ``max_steps_per_table``)."""
+        share = max(1, self.steps // max(tables, 1))
+        return min(share, self.max_steps_per_table) if self.max_steps_per_table else share
 
     @classmethod
     def from_dict(cls, values: dict | None) -> GNNConfig:
         """Build from a profile section; unknown keys are an error so typos do not go unnoticed."""
         values = dict(values or {})
+        if "epochs" in values or "minibatch_steps" in values:
+            raise SyntheRelaError("gnn.epochs and gnn.minibatch_steps are now gnn.steps (the optimiser steps of all "
+                                  "the tables' GNNs together) and gnn.max_steps_per_table")
         unknown = sorted(set(values) - {f.name for f in fields(cls)})
         if unknown:
             raise SyntheRelaError(f"unknown GNN config keys: {', '.join(unknown)}")
@@ -254,12 +275,14 @@ def train_gnn(
     targets: dict[str, Tensor],
     target_table: str,
     config: GNNConfig,
+    steps: int,
     device: torch.device | str | None = "auto",
     seed: int = 0,
     progress: bool = True,
 ) -> dict:
-    """Training of ``model`` to predict ``targets`` (VAE latents per table): full-batch, or on
-    sampled neighbourhoods when ``config.uses_minibatch(data)`` (:func:`_train_minibatch`).
+    """Training of ``model`` to predict ``targets`` (VAE latents per table) for ``steps``
+    optimiser steps: full-batch, or on sampled neighbourhoods when
+    ``config.uses_minibatch(data)`` (:func:`_train_minibatch`).
 
     Each table's nodes are split into train and validation (``val_fraction``, paper 90/10);
     the weights with the best weighted validation MSE are restored at the end. An epoch's
@@ -275,14 +298,15 @@ def train_gnn(
     generator = make_generator(seed)
     split = _split(targets, config.val_fraction, generator)
     if config.uses_minibatch(data):
-        return _train_minibatch(model, data, targets, target_table, weights, split, config, device, generator, progress)
+        return _train_minibatch(model, data, targets, target_table, weights, split, config, steps, device, generator,
+                                progress)
     graph = data.clone().to(device)  # the caller's graph stays where it is
     targets = {t: y.to(device=device, dtype=torch.float32) for t, y in targets.items()}
     split = {t: (train.to(device), val.to(device)) for t, (train, val) in split.items()}
 
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=config.epochs)
-    loop = TrainingLoop(model, config.epochs, f"GNN {target_table}", progress=progress,
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=steps)
+    loop = TrainingLoop(model, steps, f"GNN {target_table}", progress=progress,
                         patience=config.early_stop_patience, time_budget=config.time_budget)
     has_val = any(len(val) for _, val in split.values())
 
@@ -322,8 +346,8 @@ VALIDATION_NODES = 2048
 
 def _train_minibatch(model: GNNConditioner, data: HeteroData, targets: dict[str, Tensor], target_table: str,
                      weights: dict[str, float], split: dict[str, tuple[Tensor, Tensor]], config: GNNConfig,
-                     device: torch.device, generator: torch.Generator, progress: bool) -> dict:
-    """``config.minibatch_steps`` optimiser steps, each on ``batch_size`` target-table nodes
+                     steps: int, device: torch.device, generator: torch.Generator, progress: bool) -> dict:
+    """``steps`` optimiser steps, each on ``batch_size`` target-table nodes
     (and a proportional share of every other table with latents, as their loss weights say)
     with their sampled neighbourhoods; held-out nodes are scored every ``eval_every`` steps on
     one fixed sampled subgraph, and the best-scoring weights are kept. Memory and time per step
@@ -333,7 +357,7 @@ def _train_minibatch(model: GNNConditioner, data: HeteroData, targets: dict[str,
     per_table = {t: max(1, round(config.batch_size * w / weights[target_table])) for t, w in weights.items()}
     val_seeds = {t: val[:VALIDATION_NODES] for t, (_, val) in split.items() if len(val)}
     val_graph = sampler.sample(val_seeds, generator).to(device) if val_seeds else None
-    rounds = max(1, config.minibatch_steps // max(config.eval_every, 1))
+    rounds = max(1, steps // max(config.eval_every, 1))
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=rounds * config.eval_every)
     loop = TrainingLoop(model, rounds, f"GNN {target_table} (sampled)", progress=progress,

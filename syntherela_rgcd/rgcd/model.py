@@ -182,8 +182,9 @@ class RGCD:
             def conditional_job(table: str) -> ConditionalJob:
                 diffusion = DiffusionConfig.from_dict(self.settings["diffusion"])
                 diffusion.max_steps = _whole(tighter(diffusion.max_steps, steps.diffusion(table)))
+                gnn = GNNConfig.from_dict(self.settings["gnn"])
                 return ConditionalJob(table, modelled[:modelled.index(table)], inputs, metadata, self.positions_,
-                                      self.siblings_, GNNConfig.from_dict(self.settings["gnn"]), diffusion,
+                                      self.siblings_, gnn, gnn.steps_per_table(len(modelled)), diffusion,
                                       self.seed, device, context.progress)
 
             def conditional_done(table: str, result: ConditionalResult) -> None:

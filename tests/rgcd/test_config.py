@@ -16,7 +16,7 @@ def test_the_imdb_standin_gets_imdbs_tuning():
 
 def test_extends_chain_applies_the_most_general_first_and_a_cycle_is_named(tmp_path, monkeypatch):
     files = {
-        "base": "profiles: {cpu: {fit_steps: 111, gnn: {epochs: 7}}}\n",
+        "base": "profiles: {cpu: {fit_steps: 111, gnn: {steps: 7}}}\n",
         "child": "extends: base\nprofiles: {cpu: {fit_steps: 222}}\n",
         "loop_a": "extends: loop_b\n",
         "loop_b": "extends: loop_a\n",
@@ -27,6 +27,6 @@ def test_extends_chain_applies_the_most_general_first_and_a_cycle_is_named(tmp_p
     monkeypatch.setattr(config_module, "_config_file",
                         lambda name: tmp_path / f"{name}.yaml" if name in files else real(name))
     child = resolve_config("cpu", "child")
-    assert child["fit_steps"] == 222 and child["gnn"]["epochs"] == 7
+    assert child["fit_steps"] == 222 and child["gnn"]["steps"] == 7
     with pytest.raises(DataError, match="circle"):
         resolve_config("cpu", "loop_a")

@@ -110,12 +110,12 @@ def parents_and_children(n: int = 300, seed: int = 0):
 def fit(data, targets, config, seed=0):
     seed_everything(seed)
     model = GNNConditioner.for_graph(data, {t: y.shape[1] for t, y in targets.items()}, config)
-    return model, train_gnn(model, data, targets, "p", config, "cpu", seed, progress=False)
+    return model, train_gnn(model, data, targets, "p", config, config.steps, "cpu", seed, progress=False)
 
 
 def test_gnn_fits_targets_that_depend_on_the_neighbourhood():
     data, targets = parents_and_children()
-    model, result = fit(data, targets, GNNConfig(hidden=32, out_dim=16, epochs=150))
+    model, result = fit(data, targets, GNNConfig(hidden=32, out_dim=16, steps=150))
     assert result["epochs"] == 150
     assert result["best_loss"] < 0.02 * result["val_loss"][0]
     with torch.no_grad():
@@ -127,7 +127,7 @@ def test_gnn_fits_targets_that_depend_on_the_neighbourhood():
 
 def test_training_is_deterministic_per_seed():
     data, targets = parents_and_children(100)
-    config = GNNConfig(hidden=16, out_dim=8, epochs=15)
+    config = GNNConfig(hidden=16, out_dim=8, steps=15)
     (m1, r1), (m2, r2), (_, r3) = (fit(data, targets, config, seed) for seed in (0, 0, 1))
     assert r1["train_loss"] == r2["train_loss"]
     assert all(torch.equal(a, b) for a, b in zip(m1.state_dict().values(), m2.state_dict().values()))
@@ -136,16 +136,27 @@ def test_training_is_deterministic_per_seed():
 
 def test_early_stopping_and_time_budget_end_training():
     data, targets = parents_and_children(50)
-    _, result = fit(data, targets, GNNConfig(hidden=8, out_dim=4, epochs=50, time_budget=0.0))
+    _, result = fit(data, targets, GNNConfig(hidden=8, out_dim=4, steps=50, time_budget=0.0))
     assert result["epochs"] == 1 and result["stopped"] == "time budget spent"
-    _, result = fit(data, targets, GNNConfig(hidden=8, out_dim=4, epochs=50, lr=1e-9, early_stop_patience=2))
+    _, result = fit(data, targets, GNNConfig(hidden=8, out_dim=4, steps=50, lr=1e-9, early_stop_patience=2))
     assert result["stopped"] == "early stopping" and result["epochs"] < 50
 
 
 def test_config_from_dict_and_default_layers():
-    assert GNNConfig.from_dict({"epochs": 5}).epochs == 5
+    assert GNNConfig.from_dict({"steps": 5}).steps == 5
     with pytest.raises(SyntheRelaError, match="epoch"):
         GNNConfig.from_dict({"epoch": 5})
+    with pytest.raises(SyntheRelaError, match="gnn.steps"):
+        GNNConfig.from_dict({"epochs": 5})
     data = build_graph(cora_keys(), CORA_LIKE, {t: None for t in cora_keys()})
     model = GNNConditioner.for_graph(data, {"paper": 3}, GNNConfig(hidden=8, out_dim=4))
     assert len(model.gnn.convs) == 4  # one layer per table
+    capped = GNNConditioner.for_graph(data, {"paper": 3}, GNNConfig(hidden=8, out_dim=4, max_layers=2))
+    assert len(capped.gnn.convs) == 2, "however many tables, the layers (and so the work) are bounded"
+
+
+def test_the_tables_share_the_gnn_steps():
+    """The GNNs' work is the fit's budget, not a number per table times the tables."""
+    config = GNNConfig(steps=300, max_steps_per_table=100)
+    assert [config.steps_per_table(n) for n in (1, 2, 3, 6, 10)] == [100, 100, 100, 50, 30]
+    assert GNNConfig(steps=300).steps_per_table(2) == 150

@@ -84,13 +84,13 @@ def test_minibatch_training_learns_and_is_deterministic():
     graph, children = shop_graph(n_customers=200, seed=1)
     targets = {"customer": torch.as_tensor(children, dtype=torch.float32)[:, None].repeat(1, 2) / 10,
                "order": torch.as_tensor(graph["order"].x[:, :2])}
-    config = GNNConfig(hidden=16, out_dim=8, minibatch=True, fanouts=[4, 4], batch_size=64, minibatch_steps=120,
+    config = GNNConfig(hidden=16, out_dim=8, minibatch=True, fanouts=[4, 4], batch_size=64, steps=120,
                        eval_every=20, lr=0.01)
     runs = []
     for _ in range(2):
         seed_everything(0)
         gnn = GNNConditioner.for_graph(graph, {t: 2 for t in targets}, config)
-        history = train_gnn(gnn, graph, targets, "customer", config, "cpu", seed=0, progress=False)
+        history = train_gnn(gnn, graph, targets, "customer", config, config.steps, "cpu", seed=0, progress=False)
         runs.append((history, gnn.embed(graph, sparse=True)["customer"]))
     assert gnn.num_layers == 2  # one per fanout
     assert runs[0][0]["minibatch"] and runs[0][0]["steps"] == 120

@@ -63,10 +63,10 @@ def fit_sibling_targets(with_order: bool) -> float:
     structural = sibling_order_features(keys, metadata) if with_order else None
     data = build_graph(keys, metadata, {"p": None, "c": None}, structural=structural)
     target = torch.tensor(np.tile(np.arange(k), n) - 2.5, dtype=torch.float32)[:, None] / 1.7
-    config = GNNConfig(hidden=32, out_dim=16, epochs=120, val_fraction=0.0)
+    config = GNNConfig(hidden=32, out_dim=16, steps=120, val_fraction=0.0)
     seed_everything(0)
     model = GNNConditioner.for_graph(data, {"c": 1}, config)
-    result = train_gnn(model, data, {"c": target}, "c", config, "cpu", 0, progress=False)
+    result = train_gnn(model, data, {"c": target}, "c", config, config.steps, "cpu", 0, progress=False)
     return result["train_loss"][-1]
 
 
