@@ -357,9 +357,10 @@ def _train_minibatch(model: GNNConditioner, data: HeteroData, targets: dict[str,
     per_table = {t: max(1, round(config.batch_size * w / weights[target_table])) for t, w in weights.items()}
     val_seeds = {t: val[:VALIDATION_NODES] for t, (_, val) in split.items() if len(val)}
     val_graph = sampler.sample(val_seeds, generator).to(device) if val_seeds else None
-    rounds = max(1, steps // max(config.eval_every, 1))
+    every = max(1, min(config.eval_every, steps))  # a short budget is scored at its end
+    rounds = max(1, steps // every)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=rounds * config.eval_every)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=config.lr, total_steps=rounds * every)
     loop = TrainingLoop(model, rounds, f"GNN {target_table} (sampled)", progress=progress,
                         patience=config.early_stop_patience, time_budget=config.time_budget)
 
@@ -371,7 +372,7 @@ def _train_minibatch(model: GNNConditioner, data: HeteroData, targets: dict[str,
     model.train()
     for _ in loop:
         losses = []
-        for _ in range(config.eval_every):
+        for _ in range(every):
             seeds = {}
             for t, (train, _) in split.items():
                 if len(train):
@@ -391,7 +392,7 @@ def _train_minibatch(model: GNNConditioner, data: HeteroData, targets: dict[str,
             model.train()
         else:
             monitored = train_value
-        loop.record(monitored, steps=config.eval_every, train_loss=train_value, val_loss=monitored)
+        loop.record(monitored, steps=every, train_loss=train_value, val_loss=monitored)
     return {**loop.finish(), "minibatch": True}
 
 
