@@ -169,14 +169,14 @@ def _all_distinct(log_prob: np.ndarray) -> np.ndarray:
 
 
 def apply_rule(rule: SiblingRule, logits: np.ndarray, groups: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The column's codes (n,) for rows in ``groups`` (see the module docstring)."""
-    log_prob = log_softmax(logits, axis=1)
-    codes = log_prob.argmax(axis=1)
+    """The column's codes (n,) for rows in ``groups`` (see the module docstring). Log-probabilities
+    are taken group by group, so memory follows the largest group, not rows x categories."""
+    codes = logits.argmax(axis=1)
     multi = _multi_row_groups(groups)
     if not multi:
         return codes
     sizes = np.array([len(rows) for rows in multi])
     model_distinct = np.array([len(np.unique(codes[rows])) for rows in multi])
     for rows, target in zip(multi, target_distinct(model_distinct, sizes, rule, rng)):
-        codes[rows] = assign_distinct_count(log_prob[rows], target)
+        codes[rows] = assign_distinct_count(log_softmax(logits[rows], axis=1), target)
     return codes
