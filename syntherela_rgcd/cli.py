@@ -117,7 +117,8 @@ def list_command(what: str, data_dir: str | None) -> None:
 @click.option("--time-budget", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Seconds allowed per trained component (RGCD); the best weights so far are kept.")
 @click.option("--threads", type=click.IntRange(min=1), default=None,
-              help="Torch threads (default: OMP_NUM_THREADS, else every core this process may use).")
+              help="Torch threads (default: OMP_NUM_THREADS, else 1, which a busy machine does not slow down; "
+                   "see --executor process for both cores).")
 @click.option("--executor", type=click.Choice(["inprocess", "process", "ray"]), default="inprocess", show_default=True,
               help="Where per-table training tasks run (RGCD): this process, a local process pool, or Ray. "
                    "The fitted model is the same; tables train together only with budget_flow: false.")
@@ -146,8 +147,7 @@ def run(quiet: bool, config_file: str | None, threads: int | None, db: str | Non
     from .runner import RunOptions, run as run_method
     from .threads import set_threads
 
-    if threads is not None:
-        set_threads(threads)
+    set_threads(threads)  # one by default: as fast beside a busy process as alone (threads.py)
     if output_db and not db:
         raise click.UsageError("--output-db writes a database shaped like --db's: pass --db too")
     if db:

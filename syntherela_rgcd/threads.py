@@ -1,17 +1,17 @@
-"""Torch's thread count: every usable core by default, ``--threads N`` to choose.
+"""Torch's thread count: one per process by default, ``--threads N`` to choose.
 
-Measured on this project's 2-core machine (results/threads_spincount.md, the demo in
-results/logs/demo_openmp.log): two torch threads with libgomp's default wait (spin a while,
-then sleep) are the fastest on an idle machine, but beside one busy process they ran 15
-times slower, because at every parallel region one thread spins waiting for the other,
-which shares its core with the competitor. One thread does not care (busy / idle 1.00) and
-costs about 1.5 times the two threads' idle time. The passive wait policy
-(``OMP_WAIT_POLICY=PASSIVE``, once our default) survives load too but is never better than
-one thread: as slow on big matrix products and twice as slow as spinning on the demo's small
-ones. Shorter spins (``GOMP_SPINCOUNT``) trade one for the other without meeting both. The
-thread count is not chosen from the load automatically: the same seed gives the same data
-only with the same thread count, so on a busy machine say ``--threads 1`` (and use both
-cores with ``--executor process --workers 2``, whose workers run one thread each).
+A 2-core laptop is rarely idle. Measured on this project's 2-core machine
+(results/threads_under_load.md): two torch threads with libgomp's default wait (spin a while,
+then sleep) are the fastest on an idle machine, but beside one busy process they ran 24 times
+slower, because at every parallel region one thread spins waiting for the other, which shares
+its core with the competitor. One thread does not care (busy / idle 1.00 to 1.01) and costs
+about 1.5 times the two threads' idle time on the denoiser's matrix products; the passive wait
+policy (``OMP_WAIT_POLICY=PASSIVE``) survives load too but is never better than one thread.
+So the default is one thread per process: what a user gets is the same speed whatever else the
+machine runs, and the same data for the same seed (a reduction split over two threads sums in
+another order than over one, so the thread count is never chosen from the load). On an idle
+machine ``--threads 2`` is faster; ``--executor process --workers 2`` with ``budget_flow:
+false`` trains two tables at a time, one thread each.
 """
 
 from __future__ import annotations
@@ -34,9 +34,13 @@ def torch_threads() -> int:
     return torch.get_num_threads()
 
 
+#: Torch threads when neither --threads nor OMP_NUM_THREADS says (see the module docstring).
+DEFAULT_THREADS = 1
+
+
 def set_threads(threads: int | None) -> int:
-    """Torch intra-op threads: ``threads``, else ``OMP_NUM_THREADS``, else every usable core."""
+    """Torch intra-op threads: ``threads``, else ``OMP_NUM_THREADS``, else ``DEFAULT_THREADS``."""
     if threads is None:
-        threads = int(os.environ.get("OMP_NUM_THREADS") or usable_cores())
+        threads = int(os.environ.get("OMP_NUM_THREADS") or DEFAULT_THREADS)
     torch.set_num_threads(max(int(threads), 1))
     return torch.get_num_threads()

@@ -22,3 +22,19 @@ def test_set_threads(threads):
         assert set_threads(threads) == threads
     finally:
         torch.set_num_threads(before)
+
+
+def test_the_default_is_one_thread_unless_omp_says_otherwise(monkeypatch):
+    """One thread per process: as fast beside a busy process as alone (threads.py)."""
+    import torch
+
+    from syntherela_rgcd.threads import DEFAULT_THREADS, set_threads
+
+    before = torch.get_num_threads()
+    try:
+        monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+        assert set_threads(None) == DEFAULT_THREADS == 1
+        monkeypatch.setenv("OMP_NUM_THREADS", "2")
+        assert set_threads(None) == 2
+    finally:
+        torch.set_num_threads(before)
