@@ -206,8 +206,8 @@ def train_table_conditional(job: ConditionalJob) -> ConditionalResult:
     if noise_spec is not None:
         def sample(rows: np.ndarray, noise: torch.Tensor, rows_context) -> np.ndarray:
             with torch.no_grad():
-                return diffusion.sample(h[rows], seed=seed, num_steps=min(CALIBRATION_SAMPLER_STEPS, job.diffusion.num_steps), noise=noise,
-                                        siblings=rows_context)
+                steps = min(CALIBRATION_SAMPLER_STEPS, job.diffusion.num_steps)
+                return diffusion.sample(h[rows], seed=seed, num_steps=steps, noise=noise, siblings=rows_context)
 
         noise_spec, mismatch = job.siblings.calibrate_noise(table, noise_spec, sample, latents[table].numpy(),
                                                             inputs.real_keys[table], seed)
