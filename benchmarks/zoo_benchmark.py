@@ -10,8 +10,8 @@ issue 26) and reports the ratio of wall times and whether the synthetic CSVs are
         --run rgcd:cpu --run rgcd:smoke --run tabularargn:max_training_time=1 --run sdv \\
         --metrics dda,privacy --output results/zoo_benchmark
 
-A run is ``METHOD[:PROFILE][:KEY=VALUE,...]``. Rows already in the output JSON are kept, so the
-grid can be run in parts. The table gives, per database, each method's fit and sample seconds,
+A run is ``METHOD[:PROFILE][:KEY=VALUE,...]``. Rows already in the output JSON are kept (each
+with its command), so the grid can be run in parts. The table gives, per database, each method's fit and sample seconds,
 peak memory, the worst table's DDA with its table and standard error (the GCFM / RGCD papers'
 aggregation), the mean over DDA-scored tables (SyntheRela's TMLR paper), and the lowest DCR.
 """
@@ -64,11 +64,14 @@ def one_run(dataset: str, method: str, profile: str | None, options: dict, args,
         command += ["--options", json.dumps(options)]
     load = os.getloadavg()[0]
     start = time.perf_counter()
-    if busy:
-        with Competitor():
-            done = subprocess.run(command, capture_output=True, text=True)
-    else:
-        done = subprocess.run(command, capture_output=True, text=True)
+    try:
+        if busy:
+            with Competitor():
+                done = subprocess.run(command, capture_output=True, text=True, timeout=args.timeout)
+        else:
+            done = subprocess.run(command, capture_output=True, text=True, timeout=args.timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"no result within {args.timeout:.0f} s (stopped)", "wall_seconds": args.timeout}
     wall = time.perf_counter() - start
     if done.returncode != 0:
         return {"error": (done.stderr.strip().splitlines() or ["?"])[-1], "wall_seconds": round(wall, 1)}
@@ -80,7 +83,8 @@ def one_run(dataset: str, method: str, profile: str | None, options: dict, args,
     worst = max(dda, key=lambda t: dda[t]["accuracy"]) if dda else None
     return {
         "wall_seconds": round(wall, 1), "fit_seconds": summary["fit_seconds"],
-        "sample_seconds": sum(summary["sample_seconds"]), "peak_mib": summary["peak_memory_mb"],
+        "sample_seconds": sum(summary["sample_seconds"]), "peak_mib": summary["peak_memory_mb_generate"],
+        "peak_mib_with_scoring": summary["peak_memory_mb"],
         "threads": summary.get("threads"), "load_before": round(load, 2), "csv_sha256": digest,
         "dda": {t: round(f["accuracy"], 4) for t, f in dda.items()},
         "worst_table": worst, "worst_dda": round(dda[worst]["accuracy"], 4) if worst else None,
@@ -90,21 +94,23 @@ def one_run(dataset: str, method: str, profile: str | None, options: dict, args,
     }
 
 
-def markdown(records: list[dict], command: str) -> str:
+def markdown(records: list[dict]) -> str:
+    commands = "\n".join(f"    {c}" for c in dict.fromkeys(r.get("command", "") for r in records))
     lines = [
         "# The zoo of real databases: time, memory and fidelity of the defaults (issue 26)",
         "",
-        f"Produced by `{command}` on {platform.machine()} with {os.cpu_count()} cores, one run at a time "
+        f"Produced on {platform.machine()} with {os.cpu_count()} cores by\n\n{commands}\n\n"
         "(load average before each run in the JSON). Seconds are wall-clock; peak memory is the run's "
-        "process (and its peer worker). DDA: SyntheRela's AggregationDetection, worst table (the GCFM and "
+        "process (and its peer worker) over fitting and one sample, before scoring. DDA: SyntheRela's AggregationDetection, worst table (the GCFM and "
         "RGCD papers' aggregation) ± its standard error, and the mean over scored tables (SyntheRela's "
-        "TMLR paper). Busy: the same run beside one process spinning a core; ratio of wall times, and "
+        "TMLR paper). Busy: the same run beside one process spinning a core; ratio of fit + sample "
+        "seconds, and "
         "whether the synthetic data is byte-identical.",
         "",
         "| database | rows / tables | method | fit s | sample s | peak MiB | worst DDA (table) | mean DDA | lowest DCR | busy / idle |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for r in records:
+    for r in sorted(records, key=lambda r: (r["dataset"], r["run"])):
         if "error" in r:
             lines.append(f"| {r['dataset']} | {r.get('shape', '')} | {r['run']} | failed: {r['error']} | | | | | | |")
             continue
@@ -125,12 +131,14 @@ def main() -> None:
     parser.add_argument("--run", action="append", required=True, help="METHOD[:PROFILE][:KEY=VALUE,...]")
     parser.add_argument("--metrics", default="dda,privacy")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="seconds a run may take before it is stopped and recorded as failed")
     parser.add_argument("--busy", action="store_true", help="also time every RGCD run beside a competing process")
     parser.add_argument("--output", type=Path, required=True, help="path without suffix: .json and .md are written")
     args = parser.parse_args()
     args.data_dir = str(Path(args.data_dir).resolve())
     json_file = args.output.with_suffix(".json")
-    records = json.loads(json_file.read_text())["records"] if json_file.is_file() else []
+    command = "python benchmarks/zoo_benchmark.py " + " ".join(sys.argv[1:])
     for dataset in args.datasets.split(","):
         metadata = json.loads((Path(args.data_dir) / "original" / dataset / "metadata.json").read_text())
         rows = sum(sum(1 for _ in open(Path(args.data_dir) / "original" / dataset / f"{t}.csv", encoding="utf-8")) - 1
@@ -138,23 +146,26 @@ def main() -> None:
         for text in args.run:
             method, profile, options = parse_run(text)
             name = label(method, profile, options)
-            records = [r for r in records if not (r["dataset"] == dataset and r["run"] == name)]
             with tempfile.TemporaryDirectory() as out:
                 record = one_run(dataset, method, profile, options, args, Path(out) / "idle", busy=False)
                 if args.busy and method == "rgcd" and "error" not in record:
                     busy = one_run(dataset, method, profile, options, args, Path(out) / "busy", busy=True)
-                    record["busy"] = {"wall_seconds": busy.get("wall_seconds"), "ratio": busy["wall_seconds"] / record[
-                        "wall_seconds"], "same_data": busy.get("csv_sha256") == record["csv_sha256"]}
-            record.update(dataset=dataset, run=name, shape=f"{rows:,} / {len(metadata['tables'])}",
+                    idle_seconds = record["fit_seconds"] + record["sample_seconds"]
+                    busy_seconds = busy["fit_seconds"] + busy["sample_seconds"]
+                    record["busy"] = {"fit_sample_seconds": round(busy_seconds, 1),
+                                      "ratio": round(busy_seconds / idle_seconds, 2),
+                                      "same_data": busy.get("csv_sha256") == record["csv_sha256"]}
+            record.update(dataset=dataset, run=name, command=command, shape=f"{rows:,} / {len(metadata['tables'])}",
                           created=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-            records.append(record)
             print(json.dumps({k: record.get(k) for k in ("dataset", "run", "fit_seconds", "sample_seconds", "peak_mib",
                                                          "worst_dda", "worst_table", "mean_dda", "error", "busy")}),
                   flush=True)
             args.output.parent.mkdir(parents=True, exist_ok=True)
-            command = "python benchmarks/zoo_benchmark.py " + " ".join(sys.argv[1:])
-            json_file.write_text(json.dumps({"command": command, "records": records}, indent=1))
-            args.output.with_suffix(".md").write_text(markdown(records, command))
+            # read again just before writing, so two grids run side by side keep each other's rows
+            records = json.loads(json_file.read_text())["records"] if json_file.is_file() else []
+            records = [r for r in records if not (r["dataset"] == dataset and r["run"] == name)] + [record]
+            json_file.write_text(json.dumps({"records": records}, indent=1))
+            args.output.with_suffix(".md").write_text(markdown(records))
 
 
 if __name__ == "__main__":

@@ -158,6 +158,8 @@ def run(options: RunOptions, registry: Registry | None = None) -> RunResult:
             else:
                 generated, source_rows = method.sample(seed=options.seed + index, scale=options.scale), None
             sample_seconds.append(time.perf_counter() - start)
+            if index == 0:
+                generate_peak = peak_memory_mb()  # fit and one sample, before any scoring
             generated = check_generated(generated, data.tables, data.metadata, spec.name)
             sample_dir = staging / "synthetic" / sample_id
             write_tables(generated, sample_dir, data.metadata)
@@ -178,6 +180,7 @@ def run(options: RunOptions, registry: Registry | None = None) -> RunResult:
             "fit_seconds": round(fit_seconds, 2),
             "sample_seconds": [round(s, 2) for s in sample_seconds],
             "peak_memory_mb_fit": round(fit_peak, 1),
+            "peak_memory_mb_generate": round(generate_peak, 1),
             "peak_memory_mb": round(peak_memory_mb(), 1),
             "scores": sample_summaries,
             "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),

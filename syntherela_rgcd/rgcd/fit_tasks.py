@@ -23,6 +23,7 @@ from .checkpoints import Checkpoints
 from .diffusion import DiffusionConfig, LatentDiffusion
 from .gnn import GNNConditioner, GNNConfig, graph_size, train_gnn
 from .graph import build_graph
+from .memory import release_free_memory
 from .siblings import Siblings
 from .siblings.noise import CALIBRATION_SAMPLER_STEPS
 from .training import seed_everything
@@ -190,6 +191,9 @@ def train_table_conditional(job: ConditionalJob) -> ConditionalResult:
     with torch.no_grad():
         h = embed(gnn.cpu(), graph, job.gnn)[table].float()
         residuals = (latents[table] - gnn.head(table)(h)).numpy() if job.siblings.settings.noise else None
+    in_dims = {t: graph[t].x.shape[1] for t in graph.node_types}
+    del graph
+    release_free_memory()  # the graph and the GNN's activations: the diffusion model needs neither
     noise_spec = job.siblings.learn_noise(table, residuals, inputs.real_keys[table]) if residuals is not None else None
     if noise_spec is not None:
         logger.info("%s: sibling noise per %s, correlation mean %.2f, max %.2f", table, noise_spec["foreign_key"],
@@ -215,7 +219,7 @@ def train_table_conditional(job: ConditionalJob) -> ConditionalResult:
             logger.info("%s: sibling noise strength %.2f (|log| ratio of parents' share of the variance, generated "
                         "to real: %s)", table, noise_spec["strength"],
                         ", ".join(f"{s:g}: {m:.3f}" for s, m in mismatch.items()))
-    return ConditionalResult(gnn, diffusion, {t: graph[t].x.shape[1] for t in graph.node_types}, history, noise_spec)
+    return ConditionalResult(gnn, diffusion, in_dims, history, noise_spec)
 
 
 def run_tasks(executor: Executor, tables: Sequence[str], make_job: Callable[[str], Any],
@@ -234,6 +238,7 @@ def run_tasks(executor: Executor, tables: Sequence[str], make_job: Callable[[str
         if checkpoints and new:
             checkpoints.save(phase, table, result)
         done(table, result)
+        release_free_memory()  # the task's temporaries are gone; keep the heap from climbing
 
     if one_at_a_time:
         for table in tables:

@@ -44,11 +44,12 @@ from .fit_tasks import (ConditionalInputs, ConditionalJob, ConditionalResult, VA
                         train_table_conditional, train_table_vae)
 from .gnn import GNNConditioner, GNNConfig
 from .graph import build_graph, day_offsets
+from .memory import release_free_memory
 from .schema import foreign_keys, generation_order, id_columns
 from .siblings import Siblings, SiblingSettings
 from .structure import SampledStructure, StructureSampler
 from .training import resolve_device
-from .vae import VAE, VAEConfig, most_likely_codes
+from .vae import VAE, VAEConfig
 
 logger = logging.getLogger(__name__)
 
@@ -260,12 +261,13 @@ class RGCD:
             z = model.diffusion.sample(h, seed=table_seed, noise=self.siblings_.starting_noise(table, keys, table_seed),
                                        siblings=self.siblings_.context(table, keys))
             with torch.no_grad():
-                x_num, logits = model.vae.eval().decode_logits(torch.as_tensor(z, dtype=torch.float32))
-            x_cat = self.siblings_.decode_categories(table, logits, most_likely_codes(logits, len(z)).numpy(), keys,
-                                                     table_seed)
+                x_num, codes, logits = model.vae.eval().decode_codes(torch.as_tensor(z, dtype=torch.float32),
+                                                                     self.siblings_.rule_columns(table))
+            x_cat = self.siblings_.decode_categories(table, logits, codes.numpy(), keys, table_seed)
             encoder = self.encoders_[table]
             attributes[table] = encoder.inverse_transform(x_num.numpy(), x_cat)
             features[table] = encoder.node_features(x_num.numpy(), x_cat)
+            release_free_memory()
         return {table: self._assemble(table, structure, attributes) for table in self.order_}, structure.source_rows
 
     def _assemble(self, table: str, structure: SampledStructure, attributes: dict[str, pd.DataFrame]) -> pd.DataFrame:

@@ -27,7 +27,7 @@ from .structure import StructureSampler
 from .vae import VAEConfig
 
 #: 3: hyperparameters apart from the resolved settings; the sibling component's state in one place.
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4  # 4: node features of columns above 64 categories are their code's bits
 MANIFEST = "rgcd.json"
 POSITION, SIBLING_ORDER = "position::", "sibling_order::"
 

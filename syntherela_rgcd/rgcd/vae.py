@@ -10,6 +10,7 @@ vector per row whatever mix of numerical and categorical columns the table has.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,21 +125,29 @@ class VAE(nn.Module):
     @torch.no_grad()
     def decode(self, z: Tensor | np.ndarray) -> tuple[Tensor, Tensor]:
         """Latents (n, latent_dim) -> (x_num (n, n_num), x_cat (n, n_cat) most likely codes)."""
-        x_num, logits = self.decode_logits(z)
-        return x_num, most_likely_codes(logits, len(x_num))
+        x_num, codes, _ = self.decode_codes(z)
+        return x_num, codes
 
     @torch.no_grad()
-    def decode_logits(self, z: Tensor | np.ndarray) -> tuple[Tensor, list[Tensor]]:
-        """Latents -> (x_num, one (n, cardinality) logits tensor per categorical column), for
-        decoders that choose codes under constraints (see :mod:`.sibling_values`)."""
+    def decode_codes(self, z: Tensor | np.ndarray, keep_logits: Sequence[int] = ()
+                     ) -> tuple[Tensor, Tensor, dict[int, Tensor]]:
+        """Latents -> (x_num, most likely codes, {column: (n, cardinality) logits} for the
+        categorical columns in ``keep_logits``), chunk by chunk: the full logits of every
+        column (two 2,000-category columns of 10,000 rows: 150 MB, and copies) exist only for
+        the columns a decoder choosing codes under constraints needs (see ``siblings.values``)."""
         z = torch.as_tensor(z, dtype=torch.float32, device=self.num_bias.device)
         tokens = z.reshape(len(z), self.n_num + len(self.cardinalities), self.d_token)
-        nums, logits = [], []
+        nums, codes, kept = [], [], {j: [] for j in keep_logits}
         for chunk in tokens.split(_CHUNK):
             recon_num, cat_logits = self._reconstruct(chunk)
             nums.append(recon_num)
-            logits.append(cat_logits)
-        return torch.cat(nums), [torch.cat(parts) for parts in zip(*logits)]
+            codes.append(most_likely_codes(cat_logits, len(chunk)))
+            for j in kept:
+                kept[j].append(cat_logits[j])
+        if not nums:  # no rows
+            return (torch.zeros(0, self.n_num), torch.zeros(0, len(self.cardinalities), dtype=torch.long),
+                    {j: torch.zeros(0, self.cardinalities[j]) for j in kept})
+        return torch.cat(nums), torch.cat(codes), {j: torch.cat(parts) for j, parts in kept.items()}
 
     def _reconstruct(self, tokens: Tensor) -> tuple[Tensor, list[Tensor]]:
         """Column tokens (no [CLS]) -> numerical values and categorical logits."""

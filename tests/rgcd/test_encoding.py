@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from syntherela_rgcd.errors import DataError
-from syntherela_rgcd.rgcd.encoding import RARE_BELOW, TableEncoder, choose_datetime_anchors
+from syntherela_rgcd.rgcd.encoding import (NODE_ONE_HOT_MAX, RARE_BELOW, TableEncoder, choose_datetime_anchors,
+                                            node_feature_width)
 
 from rgcd_helpers import load_shared
 
@@ -274,3 +275,17 @@ def test_real_airbnb_users_round_trip(offsets: bool) -> None:
     assert len(users) == 10_000 and "id" not in decoded.columns
     categorical = tuple(c for c, spec in metadata.tables["users"].columns.items() if spec["sdtype"] == "categorical")
     assert_round_trip(users, decoded, categorical=categorical)
+
+
+def test_many_categories_enter_the_gnn_as_bits() -> None:
+    """Above NODE_ONE_HOT_MAX categories a column's node features are its code's bits, so a
+    free-text-like column adds log2(n) features, not n, and distinct codes stay distinct."""
+    values = [f"drug {i}" for i in range(300)] * 2  # 300 categories, each seen twice (not rare)
+    frame = pd.DataFrame({"drug": values, "dose": np.arange(600, dtype=float)})
+    encoder = TableEncoder().fit(frame, {"drug": {"sdtype": "categorical"}, "dose": {"sdtype": "numerical"}})
+    x_num, x_cat = encoder.transform(frame)
+    features = encoder.node_features(x_num, x_cat)
+    assert encoder.cardinalities == [300] and NODE_ONE_HOT_MAX < 300
+    assert features.shape == (600, 1 + node_feature_width(300)) == (600, 1 + 9)
+    assert set(np.unique(features[:, 1:])) == {0.0, 1.0}
+    assert len({row.tobytes() for row in features[:, 1:]}) == 300

@@ -142,3 +142,19 @@ def test_stops_on_patience_and_time_budget() -> None:
     assert history["stopped"] == "early stopping" and history["epochs"] < 100
     _, history = _train(seed=0, epochs=100, time_budget=0.0)
     assert history["stopped"] == "time budget spent" and history["epochs"] == 1
+
+
+def test_decode_codes_keeps_only_the_logits_asked_for(monkeypatch) -> None:
+    """Codes are chosen chunk by chunk (the argmax of each column's logits); full logits come
+    back only for the columns a sibling rule decodes."""
+    monkeypatch.setattr(vae_module, "_CHUNK", 8)
+    seed_everything(0)
+    vae = VAE(1, [5, 300], d_token=4, n_layers=1, hidden=16)
+    z = torch.randn(8 * 3 + 5, vae.latent_dim)
+    x_num, codes, logits = vae.decode_codes(z, keep_logits=[1])
+    tokens = z.reshape(len(z), 3, 4)
+    expected_num, expected_logits = vae._reconstruct(tokens)
+    assert torch.allclose(x_num, expected_num, atol=1e-5)
+    assert torch.equal(codes, torch.stack([column.argmax(1) for column in expected_logits], dim=1))
+    assert list(logits) == [1] and torch.allclose(logits[1], expected_logits[1], atol=1e-5)
+    assert torch.equal(vae.decode(z)[1], codes)

@@ -161,10 +161,15 @@ class Siblings:
             return None
         return correlated_noise(group_ids(keys[spec["foreign_key"]]), strength * np.asarray(spec["rho"]), seed)
 
-    def decode_categories(self, table: str, logits: list[torch.Tensor], codes: np.ndarray, keys: pd.DataFrame,
-                          seed: int) -> np.ndarray:
+    def rule_columns(self, table: str) -> list[int]:
+        """The categorical columns (indices) whose codes a rule decodes: their logits are needed."""
+        return sorted({rule.cat_index for rule in self.rules_.get(table, [])})
+
+    def decode_categories(self, table: str, logits: Mapping[int, torch.Tensor], codes: np.ndarray,
+                          keys: pd.DataFrame, seed: int) -> np.ndarray:
         """The categorical codes of sampled rows, with the columns that have a rule decoded
-        parent by parent (``values``); ``codes`` are the plain argmax codes."""
+        parent by parent (``values``); ``codes`` are the plain argmax codes, ``logits`` those
+        of the :meth:`rule_columns`."""
         rng = np.random.default_rng(seed)
         for rule in self.rules_.get(table, []):
             groups = group_ids(keys[rule.foreign_key])
