@@ -115,7 +115,8 @@ def markdown(records: list[dict]) -> str:
             lines.append(f"| {r['dataset']} | {r.get('shape', '')} | {r['run']} | failed: {r['error']} | | | | | | |")
             continue
         busy = r.get("busy")
-        busy_text = f"{busy['ratio']:.2f} ({'same data' if busy['same_data'] else 'other data'})" if busy else ""
+        busy_text = (f"{busy['ratio']:.2f} ({'same data' if busy['same_data'] else 'other data'})"
+                     if busy and "ratio" in busy else (busy or {}).get("error", ""))
         worst = f"{r['worst_dda']:.3f} ± {r['worst_se']:.3f} ({r['worst_table']})" if r.get("worst_dda") is not None else ""
         dcr = f"{min(r['dcr'].values()):.3f}" if r.get("dcr") else ""
         mean = f"{r['mean_dda']:.3f}" if r.get("mean_dda") is not None else ""
@@ -148,8 +149,12 @@ def main() -> None:
             name = label(method, profile, options)
             with tempfile.TemporaryDirectory() as out:
                 record = one_run(dataset, method, profile, options, args, Path(out) / "idle", busy=False)
+                busy = None
                 if args.busy and method == "rgcd" and "error" not in record:
                     busy = one_run(dataset, method, profile, options, args, Path(out) / "busy", busy=True)
+                if busy is not None and "error" in busy:
+                    record["busy"] = {"error": busy["error"]}
+                elif busy is not None:
                     idle_seconds = record["fit_seconds"] + record["sample_seconds"]
                     busy_seconds = busy["fit_seconds"] + busy["sample_seconds"]
                     record["busy"] = {"fit_sample_seconds": round(busy_seconds, 1),

@@ -27,7 +27,8 @@ from .structure import StructureSampler
 from .vae import VAEConfig
 
 #: 3: hyperparameters apart from the resolved settings; the sibling component's state in one place.
-FORMAT_VERSION = 4  # 4: node features of columns above 64 categories are their code's bits
+#: 4: node features of columns above 64 categories are their code's bits (other GNN input widths).
+FORMAT_VERSION = 4
 MANIFEST = "rgcd.json"
 POSITION, SIBLING_ORDER = "position::", "sibling_order::"
 

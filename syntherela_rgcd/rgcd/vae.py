@@ -144,9 +144,6 @@ class VAE(nn.Module):
             codes.append(most_likely_codes(cat_logits, len(chunk)))
             for j in kept:
                 kept[j].append(cat_logits[j])
-        if not nums:  # no rows
-            return (torch.zeros(0, self.n_num), torch.zeros(0, len(self.cardinalities), dtype=torch.long),
-                    {j: torch.zeros(0, self.cardinalities[j]) for j in kept})
         return torch.cat(nums), torch.cat(codes), {j: torch.cat(parts) for j, parts in kept.items()}
 
     def _reconstruct(self, tokens: Tensor) -> tuple[Tensor, list[Tensor]]:
