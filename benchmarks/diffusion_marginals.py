@@ -26,6 +26,7 @@ from syntherela.metadata import Metadata
 
 from syntherela_rgcd.rgcd.diffusion import DiffusionConfig, LatentDiffusion
 from syntherela_rgcd.rgcd.model import RGCD
+from syntherela_rgcd.rgcd.row_order import real_order
 from syntherela_rgcd.rgcd.schema import id_columns
 
 REPO = Path(__file__).resolve().parents[1]
@@ -55,7 +56,11 @@ def main() -> None:
     if model.modelled_.index(args.table) != 0:
         raise SystemExit(f"{args.table}: only the first generated table ({model.modelled_[0]}) is supported")
     keys = {t: real[t][id_columns(metadata, t)] for t in model.order_}
-    graph = model._graph(keys, {}, model.positions_, model.siblings_.structural_features())
+    rng = np.random.default_rng(model.seed)  # the real rows ranked as the fit ranks them
+    columns = model.settings.get("positions", {})
+    orders = {t: real_order(real[t], columns.get(t), rng) for t in model.order_}
+    positions = {t: m.positions(real[t], orders[t], rng) for t, m in model.positions_.items()}
+    graph = model._graph(keys, {}, positions, model.siblings_.structural_features(keys, orders))
     table_model, encoder = model.models_[args.table], model.encoders_[args.table]
     with torch.no_grad():
         h = table_model.gnn.eval().embed(graph)[args.table].float()

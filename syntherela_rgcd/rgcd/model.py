@@ -43,8 +43,10 @@ from .encoding import TableEncoder
 from .fit_tasks import (ConditionalInputs, ConditionalJob, ConditionalResult, VAEJob, VAEResult, embed, run_tasks,
                         train_table_conditional, train_table_vae)
 from .gnn import GNNConditioner, GNNConfig
-from .graph import build_graph, day_offsets
+from .graph import build_graph
+from .positions import PositionModel
 from .memory import release_free_memory
+from .row_order import random_order, real_order
 from .schema import foreign_keys, generation_order, id_columns
 from .siblings import Siblings, SiblingSettings
 from .structure import SampledStructure, StructureSampler
@@ -125,10 +127,13 @@ class RGCD:
         self.order_ = generation_order(metadata)
         self.columns_ = {t: list(tables[t].columns) for t in self.order_}
         self.structure_ = StructureSampler().fit(tables, metadata)
-        self.positions_ = {t: day_offsets(tables[t][c]).astype(np.float32)
-                           for t, c in self.settings.get("positions", {}).items()}
+        rng = np.random.default_rng(self.seed)
+        position_columns = dict(self.settings.get("positions", {}))
+        orders = {t: real_order(tables[t], position_columns.get(t), rng) for t in self.order_}
+        self.positions_ = self._fit_positions(tables, position_columns)
+        real_positions = {t: m.positions(tables[t], orders[t], rng) for t, m in self.positions_.items()}
         self.siblings_ = Siblings(SiblingSettings.from_dict(self.settings.get("siblings")),
-                                  {t: foreign_keys(metadata, t) for t in self.order_}).fit_structure(tables, metadata)
+                                  {t: foreign_keys(metadata, t) for t in self.order_}).fit_structure(tables, orders)
         self.encoders_: dict[str, TableEncoder] = {}
         self.models_: dict[str, TableModel] = {}
         self.history_: dict[str, Any] = {}
@@ -184,7 +189,7 @@ class RGCD:
                 diffusion = DiffusionConfig.from_dict(self.settings["diffusion"])
                 diffusion.max_steps = _whole(tighter(diffusion.max_steps, steps.diffusion(table)))
                 gnn = GNNConfig.from_dict(self.settings["gnn"])
-                return ConditionalJob(table, modelled[:modelled.index(table)], inputs, metadata, self.positions_,
+                return ConditionalJob(table, modelled[:modelled.index(table)], inputs, metadata, real_positions,
                                       self.siblings_, gnn, gnn.steps_per_table(len(modelled)), diffusion,
                                       self.seed, device, context.progress)
 
@@ -215,6 +220,19 @@ class RGCD:
                 raise DataError(f"rgcd config: position column {table}.{column} does not exist")
             if metadata.tables[table].columns[column]["sdtype"] != "datetime":
                 raise DataError(f"rgcd config: position column {table}.{column} is not a datetime")
+
+    def _fit_positions(self, tables: Tables, columns: Mapping[str, str]) -> dict[str, PositionModel]:
+        """A position model per table with a position column and a parent (the first foreign
+        key's siblings are ordered); a table without a parent has no siblings to order."""
+        models = {}
+        for table, column in columns.items():
+            keys = foreign_keys(self.metadata_, table)
+            if not keys:
+                logger.info("%s: position column %s not used: the table has no parent, so its rows have no "
+                            "siblings to order (the column is modelled like any other)", table, column)
+                continue
+            models[table] = PositionModel.fit(tables[table][column], keys[0])
+        return models
 
     def _graph(self, keys: Mapping[str, pd.DataFrame], features: Mapping[str, np.ndarray],
                positions: Mapping[str, np.ndarray], structural: Mapping[str, np.ndarray]):
@@ -247,8 +265,10 @@ class RGCD:
         if structure is None:
             structure = self.sample_structure(seed, scale)
         seed = self.seed if seed is None else int(seed)
-        positions = {t: self.positions_[t][structure.source_rows[t]] for t in self.positions_}
-        structural = self.siblings_.structural_features(structure.source_rows)
+        rng = np.random.default_rng([seed, 1])  # ranks and positions: drawn, never the source rows'
+        orders = {t: random_order(len(structure.keys[t]), rng) for t in self.order_}
+        positions = {t: m.positions(structure.keys[t], orders[t], rng) for t, m in self.positions_.items()}
+        structural = self.siblings_.structural_features(structure.keys, orders)
         gnn_config = GNNConfig.from_dict(self.settings["gnn"])
         features: dict[str, np.ndarray] = {}
         attributes: dict[str, pd.DataFrame] = {}

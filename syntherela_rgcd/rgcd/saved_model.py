@@ -1,5 +1,5 @@
 """A fitted RGCD on disk: JSON for the hyperparameters, schema, encoders and sibling state;
-``.npz`` for the structure's integer arrays, positions and sibling ranks; ``.pt`` state dicts
+``.npz`` for the structure's integer arrays and the positions' quantiles; ``.pt`` state dicts
 for the networks, loaded with ``weights_only=True``. Never pickle.
 
 :func:`load` rebuilds the estimator through its constructor (the resolved settings given
@@ -22,24 +22,24 @@ from .diffusion import DiffusionConfig, LatentDiffusion
 from .encoding import TableEncoder
 from .gnn import GNNConditioner, GNNConfig
 from .model import RGCD, TableModel
+from .positions import PositionModel
 from .siblings import Siblings
 from .structure import StructureSampler
 from .vae import VAEConfig
 
 #: 3: hyperparameters apart from the resolved settings; the sibling component's state in one place.
 #: 4: node features of columns above 64 categories are their code's bits (other GNN input widths).
-FORMAT_VERSION = 4
+#: 5: positions are quantile models, not real rows' days; sibling ranks are not saved (drawn per sample).
+FORMAT_VERSION = 5
 MANIFEST = "rgcd.json"
-POSITION, SIBLING_ORDER = "position::", "sibling_order::"
+POSITION = "position::"
 
 
 def save(model: RGCD, path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True)
     structure_state = model.structure_.get_state()
-    siblings_state, sibling_arrays = model.siblings_.get_state()
     arrays = dict(structure_state["arrays"])
-    arrays.update({f"{POSITION}{t}": v for t, v in model.positions_.items()})
-    arrays.update({f"{SIBLING_ORDER}{t}": v for t, v in sibling_arrays.items()})
+    arrays.update({f"{POSITION}{t}": m.quantiles for t, m in model.positions_.items()})
     np.savez_compressed(path / "structure.npz", **arrays)
     manifest = {
         "format_version": FORMAT_VERSION,
@@ -51,7 +51,8 @@ def save(model: RGCD, path: Path) -> None:
         "columns": model.columns_,
         "structure": structure_state["meta"],
         "encoders": {t: e.get_state() for t, e in model.encoders_.items()},
-        "siblings": siblings_state,
+        "siblings": model.siblings_.get_state(),
+        "position_keys": {t: m.foreign_key for t, m in model.positions_.items()},
         "gnn_in_dims": {t: m.gnn_in_dims for t, m in model.models_.items()},
         "gnn_layers": {t: m.gnn.num_layers for t, m in model.models_.items()},
         "latent_dims": {t: m.vae.latent_dim for t, m in model.models_.items()},
@@ -81,9 +82,8 @@ def load(path: Path) -> RGCD:
     model.encoders_ = {t: TableEncoder.from_state(s) for t, s in manifest["encoders"].items()}
     with np.load(path / "structure.npz") as stored:
         arrays = {k: stored[k] for k in stored.files}
-    model.positions_ = {k[len(POSITION):]: v for k, v in arrays.items() if k.startswith(POSITION)}
-    model.siblings_ = Siblings.from_state(manifest["siblings"], {k[len(SIBLING_ORDER):]: v for k, v in arrays.items()
-                                                                 if k.startswith(SIBLING_ORDER)})
+    model.positions_ = {t: PositionModel(fk, arrays[f"{POSITION}{t}"]) for t, fk in manifest["position_keys"].items()}
+    model.siblings_ = Siblings.from_state(manifest["siblings"])
     model.structure_ = StructureSampler.from_state({"meta": manifest["structure"],
                                                     "arrays": {k: v for k, v in arrays.items() if "::" not in k}})
     gnn_config = GNNConfig.from_dict(model.settings["gnn"])

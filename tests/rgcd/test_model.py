@@ -310,3 +310,22 @@ def test_sample_with_the_structure_it_would_draw_is_the_same_sample(fitted):
     a, b = fitted.sample(seed=4), fitted.sample(seed=4, structure=structure)
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name])
+
+
+def test_unique_random_tokens_never_reappear_in_a_sample(demo):
+    """No real value passes into a synthetic row (issue 27): a column of unique random tokens,
+    like an account number, must not come back in any table, whatever the structure copies."""
+    import copy
+
+    tables, _ = demo
+    rng = np.random.default_rng(0)
+    spec = copy.deepcopy(METADATA)
+    tables = {t: frame.copy() for t, frame in tables.items()}
+    for table in ("customers", "purchases"):
+        tables[table]["secret"] = [f"tok{v:012d}" for v in rng.choice(10**12, len(tables[table]), replace=False)]
+        spec["tables"][table]["columns"]["secret"] = {"sdtype": "categorical"}
+    metadata = Metadata.load_from_dict(spec)
+    sample = RGCD(profile="smoke", dataset="demo", config=TINY).fit(tables, metadata, QUIET).sample(seed=1)
+    for table in ("customers", "purchases"):
+        assert sample[table]["secret"].notna().all(), table
+        assert not sample[table]["secret"].isin(set(tables[table]["secret"])).any(), table

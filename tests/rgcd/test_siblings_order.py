@@ -8,21 +8,20 @@ import torch
 from syntherela_rgcd.rgcd.config import resolve_config
 from syntherela_rgcd.rgcd.gnn import GNNConditioner, GNNConfig, train_gnn
 from syntherela_rgcd.rgcd.graph import build_graph
-from syntherela_rgcd.rgcd.siblings.order import (
-    FEATURES_PER_KEY,
-    rank_encoding,
-    relative_ranks,
-    sibling_order_features,
-)
+from syntherela_rgcd.rgcd.row_order import group_ranks
+from syntherela_rgcd.rgcd.schema import foreign_keys
+from syntherela_rgcd.rgcd.siblings.order import FEATURES_PER_KEY, rank_encoding, sibling_order_features
 from syntherela_rgcd.rgcd.training import seed_everything
 
 from rgcd_helpers import make_metadata, single_torch_thread  # noqa: F401
 
 
-def test_relative_ranks_follow_table_order_within_each_parent():
-    fk = pd.Series(["a", "a", "b", "a", None, "b"])
-    ranks = relative_ranks(fk)
-    np.testing.assert_allclose(ranks, [0.5 / 3, 1.5 / 3, 0.25, 2.5 / 3, 0.0, 0.75])
+def table_order(keys):
+    return {t: np.arange(len(frame)) for t, frame in keys.items()}
+
+
+def features_of(keys, metadata):
+    return sibling_order_features(keys, {t: foreign_keys(metadata, t) for t in keys}, table_order(keys))
 
 
 def test_rank_encoding_is_zero_without_a_parent_and_distinct_otherwise():
@@ -38,7 +37,7 @@ def test_one_block_per_foreign_key_and_none_for_root_tables():
         [("paper", "cites", "src"), ("paper", "cites", "dst")],
     )
     tables = {"paper": pd.DataFrame({"id": [1, 2, 3]}), "cites": pd.DataFrame({"src": [1, 1, 2], "dst": [2, 3, 3]})}
-    features = sibling_order_features(tables, metadata)
+    features = features_of(tables, metadata)
     assert set(features) == {"cites"}
     assert features["cites"].shape == (3, 2 * FEATURES_PER_KEY)
     np.testing.assert_allclose(features["cites"][:, 0], [0.25, 0.75, 0.5])  # ranks under src
@@ -48,7 +47,7 @@ def test_one_block_per_foreign_key_and_none_for_root_tables():
 def test_build_graph_appends_structural_features():
     metadata = make_metadata({"p": ("id", {"id": "id"}), "c": ("id", {"id": "id", "pid": "id"})}, [("p", "c", "pid")])
     keys = {"p": pd.DataFrame({"id": [0, 1]}), "c": pd.DataFrame({"id": [0, 1, 2], "pid": [0, 0, 1]})}
-    structural = sibling_order_features(keys, metadata)
+    structural = features_of(keys, metadata)
     data = build_graph(keys, metadata, {"p": None, "c": None}, structural=structural)
     assert data["c"].x.shape == (3, 1 + FEATURES_PER_KEY)
     assert data["p"].x.shape == (2, 1)
@@ -60,7 +59,7 @@ def fit_sibling_targets(with_order: bool) -> float:
     n, k = 60, 6
     metadata = make_metadata({"p": ("id", {"id": "id"}), "c": ("id", {"id": "id", "pid": "id"})}, [("p", "c", "pid")])
     keys = {"p": pd.DataFrame({"id": np.arange(n)}), "c": pd.DataFrame({"id": np.arange(n * k), "pid": np.repeat(np.arange(n), k)})}
-    structural = sibling_order_features(keys, metadata) if with_order else None
+    structural = features_of(keys, metadata) if with_order else None
     data = build_graph(keys, metadata, {"p": None, "c": None}, structural=structural)
     target = torch.tensor(np.tile(np.arange(k), n) - 2.5, dtype=torch.float32)[:, None] / 1.7
     config = GNNConfig(hidden=32, out_dim=16, steps=120, val_fraction=0.0)

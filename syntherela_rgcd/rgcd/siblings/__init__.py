@@ -7,7 +7,7 @@ paper never cites a word twice). Four mechanisms serve that one idea, each switc
 ``siblings`` section of the settings:
 
 * ``order`` (:mod:`.order`): each row's rank among its siblings as a structural node feature,
-  so siblings do not get identical GNN embeddings;
+  so siblings do not get identical GNN embeddings (ranks that carry no column's values);
 * ``values`` (:mod:`.values`): a parent's rows hold as many distinct values of a categorical
   column as real parents' rows do, enforced when the VAE's codes are decoded;
 * ``noise`` (:mod:`.noise`): siblings' starting noise for the sampler correlates as much as the
@@ -63,7 +63,7 @@ class SiblingSettings:
 
 class Siblings:
     """The sibling component of one fitted model: settings, each table's foreign keys, and
-    what was learnt (``order_``: real rows' rank features; ``rules_``: distinct-value rules;
+    what was learnt (``order_``: real rows' rank features, for training; ``rules_``: distinct-value rules;
     ``noise_``: per table, the foreign key, per-dimension correlation and calibrated strength).
 
     The learning hooks used inside a table's training task (:meth:`learn_noise`,
@@ -80,9 +80,10 @@ class Siblings:
 
     # ------------------------------------------------------------------ fit hooks
 
-    def fit_structure(self, tables: Mapping[str, pd.DataFrame], metadata) -> "Siblings":
-        """Before anything is trained: the real rows' sibling-rank features (``order``)."""
-        self.order_ = sibling_order_features(tables, metadata) if self.settings.order else {}
+    def fit_structure(self, tables: Mapping[str, pd.DataFrame], orders: Mapping[str, np.ndarray]) -> "Siblings":
+        """Before anything is trained: the real rows' sibling-rank features (``order``), rows
+        ranked by ``orders`` (:func:`..row_order.real_order`)."""
+        self.order_ = sibling_order_features(tables, self.foreign_keys, orders) if self.settings.order else {}
         return self
 
     def fit_values(self, table: str, frame: pd.DataFrame, x_cat: np.ndarray, categorical_names: list) -> list[str]:
@@ -142,12 +143,13 @@ class Siblings:
 
     # ------------------------------------------------------------------ sample hooks
 
-    def structural_features(self, source_rows: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
-        """Node features the structure alone gives: the real rows' ranks, or with
-        ``source_rows`` those of the real rows the sampled ones stand for."""
-        if source_rows is None:
+    def structural_features(self, keys: Mapping[str, pd.DataFrame] | None = None,
+                            orders: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+        """Node features the structure alone gives: the real rows' ranks, or with ``keys``
+        those of sampled rows ranked by ``orders`` (:func:`..row_order.random_order`)."""
+        if keys is None or not self.settings.order:
             return self.order_
-        return {t: features[source_rows[t]] for t, features in self.order_.items()}
+        return sibling_order_features(keys, self.foreign_keys, orders)
 
     def starting_noise(self, table: str, keys: pd.DataFrame, seed: int) -> torch.Tensor | None:
         """Sibling-correlated starting noise for ``table``'s sampled rows, or None for the
@@ -178,17 +180,15 @@ class Siblings:
 
     # ------------------------------------------------------------------ state
 
-    def get_state(self) -> tuple[dict, dict[str, np.ndarray]]:
-        """(JSON-able state, arrays) for saving."""
-        state = {"settings": asdict(self.settings), "foreign_keys": self.foreign_keys,
-                 "rules": {t: [rule.to_dict() for rule in rules] for t, rules in self.rules_.items()},
-                 "noise": self.noise_}
-        return state, dict(self.order_)
+    def get_state(self) -> dict:
+        """JSON-able state for saving (the real rows' rank features are for training only)."""
+        return {"settings": asdict(self.settings), "foreign_keys": self.foreign_keys,
+                "rules": {t: [rule.to_dict() for rule in rules] for t, rules in self.rules_.items()},
+                "noise": self.noise_}
 
     @classmethod
-    def from_state(cls, state: dict, arrays: Mapping[str, np.ndarray]) -> "Siblings":
+    def from_state(cls, state: dict) -> "Siblings":
         siblings = cls(SiblingSettings.from_dict(state["settings"]), state["foreign_keys"])
         siblings.rules_ = {t: [SiblingRule(**r) for r in rules] for t, rules in state["rules"].items()}
         siblings.noise_ = state["noise"]
-        siblings.order_ = dict(arrays)
         return siblings

@@ -7,40 +7,27 @@ a Walmart store lists each department once per week, a CORA paper cites each wor
 independently, departments repeat inside a store and too few distinct ones appear, which the
 DDA classifier spots at once through the parent's n-unique aggregate.
 
-The order of a parent's children in the real table is part of the structure, like the
-foreign keys themselves: the structure sampler copies whole components, so every sampled
-row inherits the rank of the real row it was copied from. Giving each row its relative rank
-among its siblings (per foreign key) breaks the symmetry, and lets the model spread siblings
-over the categories the way real ones are spread. (Measured on Walmart, the trained model did
-not pick it up: the rank-department correlation of the output was 0.009,
-results/logs/walmart_sibling_order_rank_check.log; the sibling rules
-and noise of :mod:`.sibling_values` and :mod:`.sibling_noise` did the work there.) This goes beyond the paper (whose
-not-yet-generated nodes carry a constant), so ``sibling_order: false`` in the configuration
+Each row gets its relative rank among its siblings (per foreign key), in the order of
+:mod:`..row_order`: by the table's position column in the real data (at random without one),
+at random in a sample, so the rank breaks the symmetry without carrying any column's values.
+(Measured on Walmart with file-order ranks, the trained model did not pick them up: the
+rank-department correlation of the output was 0.009, results/logs/walmart_sibling_order_rank_check.log;
+the sibling rules and noise of :mod:`.values` and :mod:`.noise` did the work there.) This goes
+beyond the paper (whose not-yet-generated nodes carry a constant), so ``siblings.order: false``
 switches it off; the ``paper`` profile does.
 """
 
 from __future__ import annotations
 
+from typing import Mapping
+
 import numpy as np
 import pandas as pd
-from syntherela.metadata import Metadata
+
+from ..row_order import group_ranks
 
 FREQUENCIES = (1, 2, 4, 8, 16, 32)
 FEATURES_PER_KEY = 1 + 2 * len(FREQUENCIES)
-
-
-def relative_ranks(foreign_key: pd.Series) -> np.ndarray:
-    """(rank + 0.5) / count of each row among the rows with the same key value, in table
-    order; rows whose key is missing get 0 (they have no siblings)."""
-    values = foreign_key.reset_index(drop=True)
-    known = values.notna().to_numpy()
-    ranks = np.zeros(len(values), dtype=np.float64)
-    if known.any():
-        groups = values[known]
-        position = groups.groupby(groups, sort=False).cumcount().to_numpy()
-        count = groups.groupby(groups, sort=False).transform("size").to_numpy()
-        ranks[known] = (position + 0.5) / count
-    return ranks
 
 
 def rank_encoding(ranks: np.ndarray) -> np.ndarray:
@@ -52,11 +39,10 @@ def rank_encoding(ranks: np.ndarray) -> np.ndarray:
     return encoded.astype(np.float32)
 
 
-def sibling_order_features(tables: dict[str, pd.DataFrame], metadata: Metadata) -> dict[str, np.ndarray]:
+def sibling_order_features(keys: Mapping[str, pd.DataFrame], foreign_keys: Mapping[str, list[str]],
+                           orders: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Per child table, an (n, FEATURES_PER_KEY · #foreign keys) array of encoded sibling
-    ranks, one block per foreign key in metadata order. Tables without foreign keys are absent."""
-    blocks: dict[str, list[np.ndarray]] = {}
-    for rel in metadata.relationships:
-        child, fk = rel["child_table_name"], rel["child_foreign_key"]
-        blocks.setdefault(child, []).append(rank_encoding(relative_ranks(tables[child][fk])))
-    return {table: np.concatenate(parts, axis=1) for table, parts in blocks.items()}
+    ranks (rows ranked by ``orders[table]``), one block per foreign key. Tables without
+    foreign keys are absent."""
+    return {table: np.concatenate([rank_encoding(group_ranks(keys[table][fk], orders[table])) for fk in fks], axis=1)
+            for table, fks in foreign_keys.items() if fks}
