@@ -1,7 +1,8 @@
-"""RGCD configuration: profiles from ``profiles/``, dataset overrides, user overrides.
+"""RGCD configuration: profiles from ``profiles/``, dataset facts, user overrides.
 
-Resolution order (later wins): ``default.yaml`` profile -> ``<dataset>.yaml`` (its top-level
-keys and its profile section) -> a user file or dict. Unknown sections or keys are errors,
+Resolution order (later wins): ``default.yaml`` profile -> ``<dataset>.yaml`` (facts about the
+data: ``positions``, ``extends``; no tuning, so every database gets the same default) -> a user
+file or dict. Unknown sections or keys are errors,
 so a typo in a config file never silently falls back to a default.
 """
 
@@ -25,6 +26,7 @@ SECTIONS = {"vae": VAEConfig, "gnn": GNNConfig, "diffusion": DiffusionConfig, "s
 TOP_LEVEL = {"profile", "positions", "datetime_offsets", "fit_steps", "fit_vae_share", "fit_parent_weight", "budget_flow",
              "structure", "degree_twin_correlation"}
 #: Keys of earlier versions and where they went, so an old config file fails with the fix.
+DATASET_FACTS = {"positions", "extends"}
 MOVED = {"sibling_order": "siblings.order", "sibling_values": "siblings.values", "sibling_noise": "siblings.noise",
          "joint_denoising": "siblings.joint"}
 
@@ -73,9 +75,7 @@ def resolve_config(
                     "degree_twin_correlation": default["degree_twin_correlation"]}
     config = deep_merge(config, default["profiles"][profile])
     for dataset_config in _dataset_configs(dataset):
-        dataset_profiles = dataset_config.pop("profiles", {})
         config = deep_merge(config, dataset_config)
-        config = deep_merge(config, dataset_profiles.get(profile, {}))
     user.pop("profile", None)
     config = deep_merge(config, user)
     validate(config)
@@ -84,7 +84,8 @@ def resolve_config(
 
 def _dataset_configs(dataset: str | None) -> list[dict]:
     """``<dataset>.yaml`` and the files it ``extends`` (a stand-in or a copy of a dataset shares its
-    original's tuning), the most general first."""
+    original's facts), the most general first. A dataset file states facts about the data only
+    (:data:`DATASET_FACTS`): what a user's database gets, the benchmark datasets get too."""
     chain: list[dict] = []
     seen = set()
     while dataset and _config_file(dataset).is_file():
@@ -92,6 +93,10 @@ def _dataset_configs(dataset: str | None) -> list[dict]:
             raise DataError(f"{dataset}.yaml: 'extends' goes round in a circle")
         seen.add(dataset)
         chain.insert(0, _read_yaml(_config_file(dataset), f"{dataset}.yaml"))
+        tuning = sorted(set(chain[0]) - DATASET_FACTS)
+        if tuning:
+            raise DataError(f"{dataset}.yaml sets {', '.join(tuning)}: a dataset file states facts about the data "
+                            f"only ({', '.join(sorted(DATASET_FACTS))}); put settings in a --config file")
         dataset = chain[0].pop("extends", None)
     return chain
 

@@ -231,3 +231,12 @@ def test_gradient_clipping_changes_training_and_stays_deterministic():
     first, second = (LatentDiffusion(2, 4, clipped).fit(z, h, device="cpu", seed=0, progress=False) for _ in range(2))
     unclipped = LatentDiffusion(2, 4, free).fit(z, h, device="cpu", seed=0, progress=False)
     assert first["loss"] == second["loss"] and first["loss"] != unclipped["loss"]
+
+
+def test_sampler_steps_follow_rows_for_very_big_tables():
+    from syntherela_rgcd.rgcd.diffusion import MIN_SAMPLER_STEPS, SAMPLER_ROW_STEPS, sampler_steps
+
+    assert sampler_steps(50, 1_000) == 50 and sampler_steps(50, SAMPLER_ROW_STEPS // 50) == 50
+    assert sampler_steps(50, 400_000) == SAMPLER_ROW_STEPS // 400_000 < 50
+    assert sampler_steps(50, 10**8) == MIN_SAMPLER_STEPS
+    assert sampler_steps(8, 10**8) == 8, "a smoke run's few steps are never raised"
