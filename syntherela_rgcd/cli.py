@@ -375,6 +375,7 @@ def format_summary(summary: dict) -> str:
             accuracies = [d[table]["accuracy"] for d in dda if table in d]
             ses = [d[table]["se"] for d in dda if table in d]
             lines.append(f"  {table:<24} {mean(accuracies):.3f} ± {mean(ses):.3f}")
+    lines.extend(_detection_lines([s["detection"] for s in scores.values() if "detection" in s]))
     cardinality = [s["cardinality"] for s in scores.values() if "cardinality" in s]
     if cardinality:
         lines.append(f"  {'relationship':<24} cardinality KS (0 = same shape)")
@@ -394,6 +395,30 @@ def format_summary(summary: dict) -> str:
         lines.append("  smoke profile: a few hundred optimiser steps, to check that the pipeline runs on this schema; "
                      "its scores say nothing about the method (use --profile cpu)")
     return "\n".join(lines)
+
+
+def _detection_lines(detection: list[dict]) -> list[str]:
+    """SyntheRela's other detection metrics (averaged over samples): every table alone, each
+    parent-child pair plain and with aggregates, the denormalised join."""
+    if not detection:
+        return []
+
+    def figure(key: str, part: str | None = None) -> str:
+        values = [d[key][part] if part else d[key] for d in detection if key in d and (part is None or part in d[key])]
+        return f"{mean(v['accuracy'] for v in values):.3f} ± {mean(v['se'] for v in values):.3f}" if values else "-"
+
+    lines = []
+    if "single_table" in detection[0]:
+        lines.append(f"  {'table':<24} single-table detection accuracy (every table, children too)")
+        lines.extend(f"  {table:<24} {figure('single_table', table)}" for table in sorted(detection[0]["single_table"]))
+    pairs = sorted(set(detection[0].get("parent_child", {})) | set(detection[0].get("parent_child_aggregation", {})))
+    if pairs:
+        lines.append(f"  {'parent_child_fk':<24} parent-child detection / with children's aggregates")
+        lines.extend(f"  {pair:<24} {figure('parent_child', pair)} / {figure('parent_child_aggregation', pair)}"
+                     for pair in pairs)
+    if "denormalized" in detection[0]:
+        lines.append(f"  {'denormalised join':<24} {figure('denormalized')}")
+    return lines
 
 
 def _copying_lines(copying: list[dict]) -> list[str]:

@@ -14,10 +14,13 @@ from dataclasses import dataclass
 from typing import Callable
 
 from syntherela.metadata import Metadata
-from syntherela.metrics.multi_table.detection import AggregationDetection
+from syntherela.metrics.multi_table.detection import (AggregationDetection, ParentChildAggregationDetection,
+                                                      ParentChildDetection)
+from syntherela.metrics.multi_table.detection.denormalized_detection import DenormalizedDetection
 from syntherela.metrics.multi_table.statistical import CardinalityShapeSimilarity
 from syntherela.metrics.single_column.distance import TotalVariationDistance, WassersteinDistance
 from syntherela.metrics.single_column.statistical import ChiSquareTest, KolmogorovSmirnovTest
+from syntherela.metrics.single_table.detection import SingleTableDetection
 from syntherela.report import Report
 from xgboost import XGBClassifier
 
@@ -28,6 +31,19 @@ logger = logging.getLogger(__name__)
 
 #: The classifier SyntheRela and the RGCD paper use for DDA.
 DDA_NAME = "AggregationDetection-XGBClassifier"
+#: The other detection metrics SyntheRela 0.0.4 ships (``detection``), by summary key: a gain
+#: on DDA shows here whether it carries over or only fools the one classifier it was tuned on.
+#: DDA scores parent tables only; single-table detection scores every table, children too.
+DETECTION_NAMES = {
+    "single_table": "SingleTableDetection-XGBClassifier",
+    "parent_child": "ParentChildDetection-XGBClassifier",
+    "parent_child_aggregation": "ParentChildAggregationDetection-XGBClassifier",
+    "denormalized": "DenormalizedDetection-XGBClassifier",
+}
+# n_jobs=1: the folds fit many small boosters, and XGBoost's OpenMP threads next to the other
+# OpenMP runtimes loaded in this process (torch, scikit-learn) make a fit 40-200x slower on a
+# 2-core machine; the model (and so the score) does not depend on the number of threads.
+XGB = {"classifier_cls": XGBClassifier, "classifier_args": {"seed": 0, "n_jobs": 1}, "random_state": 42}
 
 
 class SelfReferenceAggregationDetection(AggregationDetection):
@@ -51,11 +67,7 @@ class SelfReferenceAggregationDetection(AggregationDetection):
 def dda_metric() -> SelfReferenceAggregationDetection:
     """SyntheRela's AggregationDetection with the classifier settings of our DDA scores (also
     what the diagnostic scripts in ``benchmarks/`` rerun, so their accuracies match)."""
-    # n_jobs=1: the folds fit many small boosters, and XGBoost's OpenMP threads next to the other
-    # OpenMP runtimes loaded in this process (torch, scikit-learn) make a fit 40-200x slower on a
-    # 2-core machine; the model (and so the score) does not depend on the number of threads.
-    metric = SelfReferenceAggregationDetection(classifier_cls=XGBClassifier,
-                                               classifier_args={"seed": 0, "n_jobs": 1}, random_state=42)
+    metric = SelfReferenceAggregationDetection(**XGB)
     metric.name = DDA_NAME  # SyntheRela's own name, which its reports and ours key the scores by
     return metric
 
@@ -68,6 +80,11 @@ def _cardinality():
     return [CardinalityShapeSimilarity()]
 
 
+def _detection():
+    return [SingleTableDetection(**XGB), ParentChildDetection(**XGB), ParentChildAggregationDetection(**XGB),
+            DenormalizedDetection(**XGB)]
+
+
 def _columns():
     return [ChiSquareTest(), KolmogorovSmirnovTest(), TotalVariationDistance(), WassersteinDistance()]
 
@@ -75,16 +92,26 @@ def _columns():
 @dataclass(frozen=True)
 class FidelityMetric:
     name: str
-    level: str  # "single_column" | "multi_table"
-    build: Callable[[], list]
+    build: Callable[[], list]  # SyntheRela metric objects; each runs at its own level
     summary: str
 
 
 FIDELITY_METRICS: dict[str, FidelityMetric] = {
-    "dda": FidelityMetric("dda", "multi_table", _dda, "discriminative detection with aggregation (accuracy, 0.5 = ideal)"),
-    "cardinality": FidelityMetric("cardinality", "multi_table", _cardinality, "KS statistic of children-per-parent (0 = ideal)"),
-    "columns": FidelityMetric("columns", "single_column", _columns, "per-column chi-square/KS tests, TV and Wasserstein distances"),
+    "dda": FidelityMetric("dda", _dda, "discriminative detection with aggregation (accuracy, 0.5 = ideal)"),
+    "detection": FidelityMetric("detection", _detection, "SyntheRela's other detection metrics: every table alone, "
+                                "each parent-child pair (plain and with aggregates), the denormalised join"),
+    "cardinality": FidelityMetric("cardinality", _cardinality, "KS statistic of children-per-parent (0 = ideal)"),
+    "columns": FidelityMetric("columns", _columns, "per-column chi-square/KS tests, TV and Wasserstein distances"),
 }
+
+
+def _level(metric) -> str:
+    """The Report level a metric runs at: the SyntheRela package it comes from (DDA is a
+    single-table metric by class, but scores tables with their children's aggregates)."""
+    for level in ("single_column", "single_table", "multi_table"):
+        if type(metric).__module__.startswith(f"syntherela.metrics.{level}"):
+            return level
+    return "multi_table"  # our own extensions of SyntheRela's multi-table metrics
 
 
 def run_report(
@@ -106,8 +133,8 @@ def run_report(
     for name in names:
         if name not in FIDELITY_METRICS:
             raise UnknownNameError(f"unknown fidelity metric {name!r} (known: {', '.join(FIDELITY_METRICS)})")
-        metric = FIDELITY_METRICS[name]
-        levels[metric.level].extend(metric.build())
+        for metric in FIDELITY_METRICS[name].build():
+            levels[_level(metric)].append(metric)
     report = Report(
         real_data={k: v.copy() for k, v in real.items()},
         synthetic_data={k: v.copy() for k, v in synthetic.items()},
@@ -140,6 +167,17 @@ def summarise(results: dict) -> dict:
         summary["dda"] = {
             table: {"accuracy": float(r["accuracy"]), "se": float(r["SE"])} for table, r in multi[DDA_NAME].items()
         }
+    single_table = results.get("single_table_metrics", {})
+    detection = {}
+    for key, name in DETECTION_NAMES.items():
+        scores = (single_table if key == "single_table" else multi).get(name)
+        if isinstance(scores, dict) and "accuracy" in scores:  # one score for the whole database
+            detection[key] = {"accuracy": float(scores["accuracy"]), "se": float(scores["SE"])}
+        elif isinstance(scores, dict):
+            detection[key] = {part: {"accuracy": float(r["accuracy"]), "se": float(r["SE"])}
+                              for part, r in scores.items() if isinstance(r, dict) and "accuracy" in r}
+    if detection:
+        summary["detection"] = detection
     if "CardinalityShapeSimilarity" in multi:
         summary["cardinality"] = {rel: float(r["statistic"]) for rel, r in multi["CardinalityShapeSimilarity"].items()}
     single = results.get("single_column_metrics", {})
