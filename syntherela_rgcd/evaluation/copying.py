@@ -124,17 +124,28 @@ def relationship_name(rel: dict) -> str:
     return f"{rel['parent_table_name']}_{rel['child_table_name']}_{rel['child_foreign_key']}"
 
 
-def row_copy_share(real: pd.DataFrame, synthetic: pd.DataFrame, columns: list[str], seed: int = 0) -> dict:
+#: Random splits the real-halves baseline averages over: one split of a 45-row table moves the
+#: share by several points (Walmart's stores: 6 % on average over 200 splits, 0 % on one).
+BASELINE_SPLITS = 200
+
+
+def row_copy_share(real: pd.DataFrame, synthetic: pd.DataFrame, columns: list[str], seed: int = 0,
+                   splits: int = BASELINE_SPLITS) -> dict:
     """Share of synthetic rows equal to a real row on ``columns``, and the baseline: the share
-    of one random half of the real rows equal to a row of the other half."""
+    of one random half of the real rows equal to a row of the other half, averaged over
+    ``splits`` random splits."""
     if not columns:
         return {"synthetic": None, "real_halves": None}
-    real_keys = _row_keys(real[columns])
-    shuffled = np.random.default_rng(seed).permutation(len(real))
+    real_keys = _row_keys(real[columns]).to_numpy()
     half = len(real) // 2
-    first, second = real_keys.iloc[shuffled[:half]], real_keys.iloc[shuffled[half:]]
-    return {"synthetic": float(_row_keys(synthetic[columns]).isin(set(real_keys)).mean()) if len(synthetic) else 0.0,
-            "real_halves": float(second.isin(set(first)).mean()) if half else 0.0}
+    rng = np.random.default_rng(seed)
+    shares = []
+    for _ in range(splits if half else 0):
+        shuffled = rng.permutation(len(real))
+        shares.append(np.isin(real_keys[shuffled[half:]], real_keys[shuffled[:half]]).mean())
+    return {"synthetic": float(np.isin(_row_keys(synthetic[columns]).to_numpy(), real_keys).mean())
+            if len(synthetic) else 0.0,
+            "real_halves": float(np.mean(shares)) if shares else 0.0}
 
 
 def _row_keys(frame: pd.DataFrame) -> pd.Series:

@@ -61,3 +61,11 @@ def test_row_copy_share_against_the_real_halves_baseline():
     assert fresh["synthetic"] == 0.0
     coarse = row_copy_share(real, real.head(10), ["a"])
     assert coarse["real_halves"] > 0.0, "one column of 1,000 values repeats between halves"
+
+
+def test_the_real_halves_baseline_is_a_mean_over_many_splits():
+    # two pairs of equal rows: a row of the second half finds its twin in the first half
+    # with probability 2/3; one split says 0, 0.5 or 1.
+    real = pd.DataFrame({"a": [1, 1, 2, 2]})
+    assert abs(row_copy_share(real, real, ["a"])["real_halves"] - 2 / 3) < 0.07
+    assert row_copy_share(real, real, ["a"], splits=1)["real_halves"] in (0.0, 0.5, 1.0)
