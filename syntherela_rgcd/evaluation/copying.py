@@ -136,19 +136,19 @@ def row_copy_share(real: pd.DataFrame, synthetic: pd.DataFrame, columns: list[st
     ``splits`` random splits."""
     if not columns:
         return {"synthetic": None, "real_halves": None}
-    real_keys = _row_keys(real[columns]).to_numpy()
+    real_keys = row_keys(real[columns]).to_numpy()
     half = len(real) // 2
     rng = np.random.default_rng(seed)
     shares = []
     for _ in range(splits if half else 0):
         shuffled = rng.permutation(len(real))
         shares.append(np.isin(real_keys[shuffled[half:]], real_keys[shuffled[:half]]).mean())
-    return {"synthetic": float(np.isin(_row_keys(synthetic[columns]).to_numpy(), real_keys).mean())
+    return {"synthetic": float(np.isin(row_keys(synthetic[columns]).to_numpy(), real_keys).mean())
             if len(synthetic) else 0.0,
             "real_halves": float(np.mean(shares)) if shares else 0.0}
 
 
-def _row_keys(frame: pd.DataFrame) -> pd.Series:
+def row_keys(frame: pd.DataFrame) -> pd.Series:
     """One hashable value per row (missing values compare equal to each other; datetimes and
     numbers compare by their text, so a value written and read back still matches)."""
     return pd.util.hash_pandas_object(frame.astype(str), index=False)
@@ -283,8 +283,8 @@ def _row_degree_correlation(a: np.ndarray, b: np.ndarray) -> float | None:
 
 def _twin_share(real: pd.DataFrame, synthetic: pd.DataFrame, columns: list[str], source: np.ndarray,
                 rng: np.random.Generator) -> dict:
-    real_keys = _row_keys(real[columns]).to_numpy()
-    new_keys = _row_keys(synthetic[columns]).to_numpy()
+    real_keys = row_keys(real[columns]).to_numpy()
+    new_keys = row_keys(synthetic[columns]).to_numpy()
     if not len(new_keys):
         return {"equal": None, "chance": None}
     return {"equal": float(np.mean(new_keys == real_keys[source])),

@@ -38,6 +38,8 @@ from ..executors import make_executor
 from .budget import VAE_SHARE, FitBudget, tighter
 from .checkpoints import Checkpoints
 from .config import resolve_config, with_time_budget
+from .copy_guard import ROUNDS as COPY_ROUNDS
+from .copy_guard import CopyGuard
 from .diffusion import DiffusionConfig, LatentDiffusion
 from .encoding import TableEncoder
 from .fit_tasks import (ConditionalInputs, ConditionalJob, ConditionalResult, VAEJob, VAEResult, embed, run_tasks,
@@ -145,6 +147,8 @@ class RGCD:
             if encoder.n_num + len(encoder.cardinalities) > 0:  # else key-only: given by the structure
                 self.encoders_[table] = encoder
         modelled = self.modelled_
+        self.copy_guards_ = ({t: CopyGuard.fit(tables[t][self.encoders_[t].columns], self.seed) for t in modelled}
+                             if self.settings.get("copy_guard") else {})
         flow = bool(self.settings.get("budget_flow", True))
         steps = FitBudget(self.settings.get("fit_steps"), {t: len(tables[t]) for t in modelled},
                           vae_share=self.settings.get("fit_vae_share", VAE_SHARE),
@@ -278,17 +282,44 @@ class RGCD:
             graph = self._graph(structure.keys, features, positions, structural)
             with torch.no_grad():
                 h = embed(model.gnn, graph, gnn_config)[table]
-            z = model.diffusion.sample(h, seed=table_seed, noise=self.siblings_.starting_noise(table, keys, table_seed),
-                                       siblings=self.siblings_.context(table, keys))
-            with torch.no_grad():
-                x_num, codes, logits = model.vae.eval().decode_codes(torch.as_tensor(z, dtype=torch.float32),
-                                                                     self.siblings_.rule_columns(table))
-            x_cat = self.siblings_.decode_categories(table, logits, codes.numpy(), keys, table_seed)
+            x_num, x_cat = self._draw(table, h, keys, table_seed, self.siblings_.starting_noise(table, keys, table_seed))
             encoder = self.encoders_[table]
-            attributes[table] = encoder.inverse_transform(x_num.numpy(), x_cat)
-            features[table] = encoder.node_features(x_num.numpy(), x_cat)
+            frame = encoder.inverse_transform(x_num, x_cat)
+            if table in self.copy_guards_:
+                x_num, x_cat, frame = self._redraw_copies(table, h, keys, table_seed, x_num, x_cat, frame)
+            attributes[table] = frame
+            features[table] = encoder.node_features(x_num, x_cat)
             release_free_memory()
         return {table: self._assemble(table, structure, attributes) for table in self.order_}, structure.source_rows
+
+    def _draw(self, table: str, h: torch.Tensor, keys: pd.DataFrame, seed: int,
+              noise: torch.Tensor | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Model-space attributes of rows with embeddings ``h`` and foreign keys ``keys``."""
+        model = self.models_[table]
+        z = model.diffusion.sample(h, seed=seed, noise=noise, siblings=self.siblings_.context(table, keys))
+        with torch.no_grad():
+            x_num, codes, logits = model.vae.eval().decode_codes(torch.as_tensor(z, dtype=torch.float32),
+                                                                 self.siblings_.rule_columns(table))
+        return x_num.numpy(), self.siblings_.decode_categories(table, logits, codes.numpy(), keys, seed)
+
+    def _redraw_copies(self, table: str, h: torch.Tensor, keys: pd.DataFrame, seed: int, x_num: np.ndarray,
+                       x_cat: np.ndarray, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
+        """Rows equal to a training row beyond the real halves' share, drawn again with fresh
+        noise (:mod:`.copy_guard`)."""
+        guard, rng, redrawn = self.copy_guards_[table], np.random.default_rng([seed, 2]), 0
+        for attempt in range(1, COPY_ROUNDS + 1):
+            rows = guard.excess(frame, rng)
+            if not len(rows):
+                break
+            redrawn += len(rows)
+            x_num[rows], x_cat[rows] = self._draw(table, h[torch.as_tensor(rows)], keys.iloc[rows].reset_index(drop=True),
+                                                  seed + 104_729 * attempt)
+            frame = self.encoders_[table].inverse_transform(x_num, x_cat)
+        if redrawn:
+            logger.info("%s: %d draws of rows equal to a training row repeated; %.1f%% of rows equal one now "
+                        "(%.1f%% between real halves)", table, redrawn, 100 * guard.copies(frame).mean(),
+                        100 * guard.allowed_share)
+        return x_num, x_cat, frame
 
     def _assemble(self, table: str, structure: SampledStructure, attributes: dict[str, pd.DataFrame]) -> pd.DataFrame:
         keys = structure.keys[table].reset_index(drop=True)

@@ -1,5 +1,5 @@
 """A fitted RGCD on disk: JSON for the hyperparameters, schema, encoders and sibling state;
-``.npz`` for the structure's integer arrays and the positions' quantiles; ``.pt`` state dicts
+``.npz`` for the structure's integer arrays, the positions' quantiles and the copy guard's row hashes; ``.pt`` state dicts
 for the networks, loaded with ``weights_only=True``. Never pickle.
 
 :func:`load` rebuilds the estimator through its constructor (the resolved settings given
@@ -21,6 +21,7 @@ from ..metadata import RelationalMetadata
 from .diffusion import DiffusionConfig, LatentDiffusion
 from .encoding import TableEncoder
 from .gnn import GNNConditioner, GNNConfig
+from .copy_guard import CopyGuard
 from .model import RGCD, TableModel
 from .positions import PositionModel
 from .siblings import Siblings
@@ -29,10 +30,11 @@ from .vae import VAEConfig
 
 #: 3: hyperparameters apart from the resolved settings; the sibling component's state in one place.
 #: 4: node features of columns above 64 categories are their code's bits (other GNN input widths).
-#: 5: positions are quantile models, not real rows' days; sibling ranks are not saved (drawn per sample).
+#: 5: positions are quantile models, not real rows' days; sibling ranks are not saved (drawn per sample);
+#:    the copy guard's training-row hashes.
 FORMAT_VERSION = 5
 MANIFEST = "rgcd.json"
-POSITION = "position::"
+POSITION, COPY_GUARD = "position::", "copy_guard::"
 
 
 def save(model: RGCD, path: Path) -> None:
@@ -40,6 +42,7 @@ def save(model: RGCD, path: Path) -> None:
     structure_state = model.structure_.get_state()
     arrays = dict(structure_state["arrays"])
     arrays.update({f"{POSITION}{t}": m.quantiles for t, m in model.positions_.items()})
+    arrays.update({f"{COPY_GUARD}{t}": g.hashes for t, g in model.copy_guards_.items()})
     np.savez_compressed(path / "structure.npz", **arrays)
     manifest = {
         "format_version": FORMAT_VERSION,
@@ -53,6 +56,7 @@ def save(model: RGCD, path: Path) -> None:
         "encoders": {t: e.get_state() for t, e in model.encoders_.items()},
         "siblings": model.siblings_.get_state(),
         "position_keys": {t: m.foreign_key for t, m in model.positions_.items()},
+        "copy_guard_shares": {t: g.allowed_share for t, g in model.copy_guards_.items()},
         "gnn_in_dims": {t: m.gnn_in_dims for t, m in model.models_.items()},
         "gnn_layers": {t: m.gnn.num_layers for t, m in model.models_.items()},
         "latent_dims": {t: m.vae.latent_dim for t, m in model.models_.items()},
@@ -83,6 +87,8 @@ def load(path: Path) -> RGCD:
     with np.load(path / "structure.npz") as stored:
         arrays = {k: stored[k] for k in stored.files}
     model.positions_ = {t: PositionModel(fk, arrays[f"{POSITION}{t}"]) for t, fk in manifest["position_keys"].items()}
+    model.copy_guards_ = {t: CopyGuard(arrays[f"{COPY_GUARD}{t}"], share)
+                          for t, share in manifest["copy_guard_shares"].items()}
     model.siblings_ = Siblings.from_state(manifest["siblings"])
     model.structure_ = StructureSampler.from_state({"meta": manifest["structure"],
                                                     "arrays": {k: v for k, v in arrays.items() if "::" not in k}})
