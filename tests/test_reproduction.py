@@ -1,23 +1,23 @@
-"""Fidelity targets on the shared datasets (``pytest -m reproduction``).
+"""Issue 27's targets on the shared datasets (``pytest -m reproduction``).
 
-Each test fits RGCD with the profile its dataset config names (``cpu`` unless the dataset's
-``profiles/<name>.yaml`` says otherwise), samples once, scores DDA, utility and
-privacy exactly as ``syntherela run`` does, and checks the targets of issue 12 - the best
-published figures, GCFM's (AAAI-26, Table 1; published.py) - on one seed:
+Each test fits RGCD with the one default (``cpu``; dataset files state facts only), samples
+once, scores DDA, SyntheRela's other detection metrics, utility and privacy exactly as
+``syntherela run`` does, and checks issue 27's targets - GCFM's published figures (AAAI-26,
+Table 1; ``published.py``) with the privacy targets beside them - on one seed:
 
 * DDA: the worst table's accuracy at most ``DDA_TARGETS`` + ``DDA_TOLERANCE`` (one seed of a
   figure the papers average over three; Walmart's 45 stores alone move by 0.04 between
-  samples of one model); CORA, a network whose structure is copied until the structure issue
-  lands, keeps the RGCD paper's figure as its target;
-* no table below ``DDA_FLOOR`` (a classifier fooled by near-copies is a defect, not a win),
-  networks excepted for the same reason;
-* utility no worse than before issue 12: AirBnB AUC at least ``MIN_AUC``, Walmart RMSE at most
-  ``MAX_RMSE`` (the RGCD paper's figure);
-* privacy: every modelled table's DCR score at least ``MIN_DCR`` less ``DCR_TOLERANCE``.
+  samples of one model); CORA with a generated graph at GCFM's 0.60;
+* no table below ``DDA_FLOOR`` (a classifier fooled by near-copies is a defect, not a win);
+* single-table detection at most ``MAX_SINGLE_TABLE`` on every table, children included;
+* privacy: every modelled table's DCR score at least ``MIN_DCR``, and its share of rows equal to
+  a real row at most ``COPY_MARGIN`` above the real halves' share (mean over 200 splits);
+* utility no worse than before: AirBnB AUC at least ``MIN_AUC``, Walmart RMSE at most
+  ``MAX_RMSE`` (the RGCD paper's figure).
 
-The 3-seed means these targets are judged on are in ``results/ablation_fidelity.md``. The
-tests skip when the data is absent and are not part of the default suite: each one takes
-about 10 minutes on a 2-core machine (fit, sample and scoring).
+The tests skip when the data is absent and are not part of the default suite: each dataset
+takes about 10 minutes on a 2-core machine (fit, sample and scoring). The membership-inference
+target of issue 27 has no test yet (no attack is implemented).
 """
 
 from __future__ import annotations
@@ -34,20 +34,18 @@ from syntherela_rgcd.runner import RunOptions, run
 sys.path.insert(0, str(Path(__file__).parent / "rgcd"))
 from rgcd_helpers import load_shared, shared_original  # noqa: E402
 
-#: worst-table DDA targets: GCFM's published figures (RGCD paper's for CORA, see above)
-DDA_TARGETS = {
-    "airbnb-simplified_subsampled": DDA_TABLE1["GCFM (AAAI-26)"]["airbnb-simplified_subsampled"][0],
-    "walmart_subsampled": DDA_TABLE1["GCFM (AAAI-26)"]["walmart_subsampled"][0],
-    "Biodegradability_v1": DDA_TABLE1["GCFM (AAAI-26)"]["Biodegradability_v1"][0],
-    "CORA_v1": DDA_TABLE1["RGCD (paper)"]["CORA_v1"][0],
-}
+GCFM = DDA_TABLE1["GCFM (AAAI-26)"]
+#: worst-table DDA targets: GCFM's published figures
+DDA_TARGETS = {name: GCFM[name][0] for name in ("airbnb-simplified_subsampled", "walmart_subsampled",
+                                                 "Biodegradability_v1", "CORA_v1", "rossmann_subsampled")}
 DDA_TOLERANCE = 0.03
 DDA_FLOOR = 0.45
-NETWORKS = {"CORA_v1"}
+MAX_SINGLE_TABLE = 0.65
 MIN_AUC = 0.68
 MAX_RMSE = 6092.0
-MIN_DCR = 0.5
-DCR_TOLERANCE = 0.02
+MIN_DCR = 0.49
+COPY_MARGIN = 0.02
+UTILITY = ("airbnb-simplified_subsampled", "walmart_subsampled", "rossmann_subsampled")
 
 DATASETS = list(DDA_TARGETS)
 
@@ -56,7 +54,7 @@ DATASETS = list(DDA_TARGETS)
 def scored(request, tmp_path_factory):
     name = request.param
     load_shared(name)  # skips when absent
-    metrics = "dda,cardinality,privacy" + (",utility" if name in ("airbnb-simplified_subsampled", "walmart_subsampled") else "")
+    metrics = "dda,detection,cardinality,privacy" + (",utility" if name in UTILITY else "")
     result = run(RunOptions(method="rgcd", dataset=name, data_dir=shared_original().parent,
                             output_dir=tmp_path_factory.mktemp(name), metrics=metrics, quiet=True))
     summary = json.loads((result.results_dir / "summary.json").read_text())
@@ -75,8 +73,6 @@ def test_worst_table_dda_meets_the_target(scored):
 @pytest.mark.reproduction
 def test_no_table_below_the_copy_floor(scored):
     name, scores = scored
-    if name in NETWORKS:
-        pytest.skip(f"{name} is a network: its copied structure is the structure issue's subject")
     for table, figures in scores["dda"].items():
         assert figures["accuracy"] >= DDA_FLOOR, f"{name}.{table}: DDA {figures['accuracy']:.3f} < {DDA_FLOOR}"
 
@@ -87,6 +83,8 @@ def test_utility_no_worse_than_before(scored):
     if "utility" not in scores:
         pytest.skip(f"{name} has no utility task in the paper")
     (figures,) = scores["utility"].values()
+    if name == "rossmann_subsampled":
+        pytest.skip("Rossmann's utility has no before-figure to stay within; it is reported, not asserted")
     if figures["higher_is_better"]:
         assert figures["synthetic"] >= MIN_AUC, f"{name}: AUC {figures['synthetic']:.3f} < {MIN_AUC}"
     else:
@@ -97,4 +95,20 @@ def test_utility_no_worse_than_before(scored):
 def test_no_sign_of_memorisation(scored):
     name, scores = scored
     for table, figures in scores["dcr"].items():
-        assert figures["score"] >= MIN_DCR - DCR_TOLERANCE, f"{name}.{table}: DCR {figures['score']:.3f} < {MIN_DCR}"
+        assert figures["score"] >= MIN_DCR, f"{name}.{table}: DCR {figures['score']:.3f} < {MIN_DCR}"
+
+
+@pytest.mark.reproduction
+def test_no_more_copied_rows_than_real_rows_share(scored):
+    name, scores = scored
+    for table, figures in scores["copying"]["rows"].items():
+        assert figures["synthetic"] <= figures["real_halves"] + COPY_MARGIN, \
+            f"{name}.{table}: {figures['synthetic']:.1%} rows equal a real row, real halves {figures['real_halves']:.1%}"
+
+
+@pytest.mark.reproduction
+def test_every_table_passes_single_table_detection(scored):
+    name, scores = scored
+    for table, figures in scores["detection"]["single_table"].items():
+        assert figures["accuracy"] <= MAX_SINGLE_TABLE, \
+            f"{name}.{table}: single-table detection {figures['accuracy']:.3f} > {MAX_SINGLE_TABLE}"
