@@ -95,3 +95,10 @@ def test_a_dataset_built_meanwhile_by_another_run_is_kept_not_replaced(tmp_path)
     assert not [p for p in target.parent.iterdir() if p.name.startswith(".")], "no staging folder left"
     assert write_dataset(target, {"t": pd.DataFrame({"a": [3]})}, {"tables": {}})  # a rebuild replaces
     assert (target / "t.csv").read_text() == "a\n3\n"
+
+
+def test_every_study_in_benchmark_configs_loads():
+    from syntherela_rgcd.bench import load_study
+
+    for path in sorted(QUICK.parent.glob("*.yaml")):
+        load_study(path)
