@@ -22,6 +22,10 @@ from .training import MinibatchTrainingConfig, TrainingLoop, make_generator, min
 
 # Rows per forward pass in the inference helpers, to bound memory on big tables.
 _CHUNK = 16384
+# Categorical logits one decoding pass may hold (32 MB of floats): with wide columns (F1's
+# pit_stops: 1,849 + 2,049 categories) a 16,384-row pass held 256 MB of them at the smoke
+# run's memory peak, so the rows per pass shrink as the columns widen.
+_LOGIT_CELLS = 8 * 2**20
 #: The KL weight's schedule (the paper's Table 4): from BETA_MAX, times BETA_DECAY after every
 #: BETA_PATIENCE epochs without improvement, never below BETA_MIN.
 BETA_MAX, BETA_MIN, BETA_DECAY, BETA_PATIENCE = 1e-2, 1e-5, 0.7, 10
@@ -138,7 +142,8 @@ class VAE(nn.Module):
         z = torch.as_tensor(z, dtype=torch.float32, device=self.num_bias.device)
         tokens = z.reshape(len(z), self.n_num + len(self.cardinalities), self.d_token)
         nums, codes, kept = [], [], {j: [] for j in keep_logits}
-        for chunk in tokens.split(_CHUNK):
+        rows = min(_CHUNK, max(256, _LOGIT_CELLS // max(sum(self.cardinalities), 1)))
+        for chunk in tokens.split(rows):
             recon_num, cat_logits = self._reconstruct(chunk)
             nums.append(recon_num)
             codes.append(most_likely_codes(cat_logits, len(chunk)))
