@@ -41,8 +41,21 @@ NA_TOKENS = sorted(STR_NA_VALUES)
 
 def read_tables(path: Path, metadata: Metadata, dataset: str) -> Tables:
     """Every table of ``metadata`` from ``<path>/<table>.csv`` (see the module docstring)."""
-    return {table: read_table(Path(path) / f"{table}.csv", metadata.tables[table].columns, dataset, table)
-            for table in metadata.get_tables()}
+    tables = {table: read_table(Path(path) / f"{table}.csv", metadata.tables[table].columns, dataset, table)
+              for table in metadata.get_tables()}
+    _align_empty_foreign_keys(tables, metadata)
+    return tables
+
+
+def _align_empty_foreign_keys(tables: Tables, metadata: Metadata) -> None:
+    """A foreign key with no value at all reads as floats whatever its parent's keys are; typed
+    like the parent's key instead, so that joins on it work (a generator that links no row of a
+    table, as TabularARGN did for MIMIC's transfers, is scored rather than refused)."""
+    for rel in metadata.relationships:
+        child, fk = tables[rel["child_table_name"]], rel["child_foreign_key"]
+        parent_key = tables[rel["parent_table_name"]][rel["parent_primary_key"]]
+        if fk in child and child[fk].isna().all() and not pd.api.types.is_numeric_dtype(parent_key):
+            child[fk] = child[fk].astype(object)
 
 
 def read_table(csv_file: Path, columns: dict, dataset: str, table: str) -> pd.DataFrame:

@@ -92,3 +92,13 @@ def test_smoke_run_on_na_keys_and_nullable_booleans(installed_plugins, cli_invok
     sample = tmp_path / "out" / "synthetic" / "shop" / "rgcd" / "smoke-seed0" / "sample1"
     written = pd.read_csv(sample / "shop.csv", keep_default_na=False)
     assert set(written["open"]) <= {"True", "False", ""}
+
+
+def test_a_foreign_key_with_no_value_is_typed_like_its_parents_key(tmp_path):
+    # a generator that links no sale to a shop writes an empty column: it must still load
+    write_shop(tmp_path / "shop")
+    sale = pd.read_csv(tmp_path / "shop" / "sale.csv")
+    sale["code"] = ""
+    sale.to_csv(tmp_path / "shop" / "sale.csv", index=False)
+    tables, _ = load_dataset(tmp_path / "shop", "shop")
+    assert tables["sale"]["code"].isna().all() and tables["sale"]["code"].dtype == object
