@@ -35,7 +35,7 @@ from syntherela.metadata import Metadata
 from ..contract import RunContext, SourceRows, Tables
 from ..errors import DataError, SyntheRelaError
 from ..executors import make_executor
-from .budget import VAE_SHARE, FitBudget, tighter
+from .budget import VAE_SHARE, FitBudget, steps_for_rows, tighter
 from .checkpoints import Checkpoints
 from .config import resolve_config, with_time_budget
 from .copy_guard import ROUNDS as COPY_ROUNDS
@@ -150,7 +150,8 @@ class RGCD:
         self.copy_guards_ = ({t: CopyGuard.fit(tables[t][self.encoders_[t].columns], self.seed) for t in modelled}
                              if self.settings.get("copy_guard") else {})
         flow = bool(self.settings.get("budget_flow", True))
-        steps = FitBudget(self.settings.get("fit_steps"), {t: len(tables[t]) for t in modelled},
+        steps = FitBudget(steps_for_rows(self.settings.get("fit_steps"), sum(len(tables[t]) for t in modelled)),
+                          {t: len(tables[t]) for t in modelled},
                           vae_share=self.settings.get("fit_vae_share", VAE_SHARE),
                           parents=[t for t in modelled if metadata.get_children(t)],
                           parent_weight=self.settings.get("fit_parent_weight", 1.0), flow=flow)

@@ -69,3 +69,13 @@ def test_without_flow_every_share_is_fixed_up_front():
     assert c_first == pytest.approx(VAE_SHARE * 1000 / 2)
     budget.start_conditional_phase()
     assert budget.diffusion("b") == pytest.approx((1 - VAE_SHARE) * 1000 / 4)
+
+
+def test_the_fit_budget_follows_rows_for_small_databases():
+    from syntherela_rgcd.rgcd.budget import MIN_FIT_STEPS, STEPS_PER_ROW, steps_for_rows
+
+    assert steps_for_rows(20_000, 15_000) == 20_000, "a Walmart-sized database keeps the profile's budget"
+    assert steps_for_rows(20_000, 3_000) == STEPS_PER_ROW * 3_000
+    assert steps_for_rows(20_000, 100) == MIN_FIT_STEPS
+    assert steps_for_rows(600, 3_000) == 600, "smoke's budget is never raised"
+    assert steps_for_rows(None, 3_000) is None
