@@ -23,7 +23,7 @@ from .siblings import SiblingSettings
 from .vae import VAEConfig
 
 SECTIONS = {"vae": VAEConfig, "gnn": GNNConfig, "diffusion": DiffusionConfig, "siblings": SiblingSettings}
-TOP_LEVEL = {"profile", "positions", "copy_guard", "datetime_offsets", "fit_steps", "fit_vae_share", "fit_parent_weight", "budget_flow",
+TOP_LEVEL = {"profile", "positions", "copy_guard", "near_copy_guard", "datetime_offsets", "fit_steps", "fit_vae_share", "fit_parent_weight", "budget_flow",
              "structure", "degree_twin_correlation"}
 #: Keys of earlier versions and where they went, so an old config file fails with the fix.
 DATASET_FACTS = {"positions", "extends"}
@@ -72,7 +72,8 @@ def resolve_config(
     if profile not in default["profiles"]:
         raise UnknownNameError(f"unknown profile {profile!r} (known: {', '.join(sorted(default['profiles']))})")
     config: dict = {"profile": profile, "positions": dict(default.get("positions", {})),
-                    "copy_guard": default["copy_guard"], "degree_twin_correlation": default["degree_twin_correlation"]}
+                    "copy_guard": default["copy_guard"],
+                    "near_copy_guard": default["near_copy_guard"], "degree_twin_correlation": default["degree_twin_correlation"]}
     config = deep_merge(config, default["profiles"][profile])
     for dataset_config in _dataset_configs(dataset):
         config = deep_merge(config, dataset_config)

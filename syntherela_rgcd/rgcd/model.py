@@ -40,6 +40,8 @@ from .checkpoints import Checkpoints
 from .config import resolve_config, with_time_budget
 from .copy_guard import ROUNDS as COPY_ROUNDS
 from .copy_guard import CopyGuard
+from .near_copy_guard import MAX_ROWS as NEAR_COPY_MAX_ROWS
+from .near_copy_guard import NearCopyGuard
 from .diffusion import DiffusionConfig, LatentDiffusion
 from .encoding import TableEncoder
 from .fit_tasks import (ConditionalInputs, ConditionalJob, ConditionalResult, VAEJob, VAEResult, embed, run_tasks,
@@ -149,6 +151,9 @@ class RGCD:
         modelled = self.modelled_
         self.copy_guards_ = ({t: CopyGuard.fit(tables[t][self.encoders_[t].columns], self.seed) for t in modelled}
                              if self.settings.get("copy_guard") else {})
+        self.near_copy_guards_: dict[str, NearCopyGuard] = {}
+        if self.settings.get("near_copy_guard"):
+            self.fit_near_copy_guards(tables)
         flow = bool(self.settings.get("budget_flow", True))
         steps = FitBudget(steps_for_rows(self.settings.get("fit_steps"), sum(len(tables[t]) for t in modelled)),
                           {t: len(tables[t]) for t in modelled},
@@ -286,7 +291,7 @@ class RGCD:
             x_num, x_cat = self._draw(table, h, keys, table_seed, self.siblings_.starting_noise(table, keys, table_seed))
             encoder = self.encoders_[table]
             frame = encoder.inverse_transform(x_num, x_cat)
-            if table in self.copy_guards_:
+            if table in self.copy_guards_ or table in self.near_copy_guards_:
                 x_num, x_cat, frame = self._redraw_copies(table, h, keys, table_seed, x_num, x_cat, frame)
             attributes[table] = frame
             features[table] = encoder.node_features(x_num, x_cat)
@@ -305,11 +310,14 @@ class RGCD:
 
     def _redraw_copies(self, table: str, h: torch.Tensor, keys: pd.DataFrame, seed: int, x_num: np.ndarray,
                        x_cat: np.ndarray, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-        """Rows equal to a training row beyond the real halves' share, drawn again with fresh
-        noise (:mod:`.copy_guard`)."""
-        guard, rng, redrawn = self.copy_guards_[table], np.random.default_rng([seed, 2]), 0
+        """Rows equal to a training row beyond the real halves' share (:mod:`.copy_guard`), and
+        rows closer to one than real rows are to each other (:mod:`.near_copy_guard`), drawn
+        again with fresh noise."""
+        exact, near = self.copy_guards_.get(table), self.near_copy_guards_.get(table)
+        rng, redrawn = np.random.default_rng([seed, 2]), 0
         for attempt in range(1, COPY_ROUNDS + 1):
-            rows = guard.excess(frame, rng)
+            rows = np.union1d(exact.excess(frame, rng) if exact else np.zeros(0, dtype=np.int64),
+                              near.excess(x_num, x_cat) if near else np.zeros(0, dtype=np.int64)).astype(np.int64)
             if not len(rows):
                 break
             redrawn += len(rows)
@@ -317,10 +325,24 @@ class RGCD:
                                                   seed + 104_729 * attempt)
             frame = self.encoders_[table].inverse_transform(x_num, x_cat)
         if redrawn:
-            logger.info("%s: %d draws of rows equal to a training row repeated; %.1f%% of rows equal one now "
-                        "(%.1f%% between real halves)", table, redrawn, 100 * guard.copies(frame).mean(),
-                        100 * guard.allowed_share)
+            logger.info("%s: %d rows drawn again%s%s", table, redrawn,
+                        f"; {100 * exact.copies(frame).mean():.1f}% equal a training row now "
+                        f"({100 * exact.allowed_share:.1f}% between real halves)" if exact else "",
+                        f"; share closer than the real rows' closest quarter {100 * near.below_shares(x_num, x_cat)[-1]:.0f}% "
+                        f"(real {100 * near.shares[-1]:.0f}%)" if near else "")
         return x_num, x_cat, frame
+
+    def fit_near_copy_guards(self, tables: Tables) -> None:
+        """Fit the near-copy guard (:mod:`.near_copy_guard`) of every modelled table it covers.
+
+        Public so that a model fitted without it can be given one for a paired ablation: the
+        same networks sampled with and without the guard."""
+        self.near_copy_guards_ = {}
+        for table, encoder in self.encoders_.items():
+            if len(tables[table]) <= NEAR_COPY_MAX_ROWS:
+                guard = NearCopyGuard.fit(*encoder.transform(tables[table]), list(encoder.cardinalities))
+                if guard is not None:
+                    self.near_copy_guards_[table] = guard
 
     def _assemble(self, table: str, structure: SampledStructure, attributes: dict[str, pd.DataFrame]) -> pd.DataFrame:
         keys = structure.keys[table].reset_index(drop=True)

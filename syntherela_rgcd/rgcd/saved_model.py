@@ -22,6 +22,7 @@ from .diffusion import DiffusionConfig, LatentDiffusion
 from .encoding import TableEncoder
 from .gnn import GNNConditioner, GNNConfig
 from .copy_guard import CopyGuard
+from .near_copy_guard import NearCopyGuard
 from .model import RGCD, TableModel
 from .positions import PositionModel
 from .siblings import Siblings
@@ -32,9 +33,11 @@ from .vae import VAEConfig
 #: 4: node features of columns above 64 categories are their code's bits (other GNN input widths).
 #: 5: positions are quantile models, not real rows' days; sibling ranks are not saved (drawn per sample);
 #:    the copy guard's training-row hashes.
-FORMAT_VERSION = 5
+#: 6: the near-copy guard's encoded training rows (a format-5 file reads as one without them).
+FORMAT_VERSION = 6
+READABLE_VERSIONS = {5, 6}
 MANIFEST = "rgcd.json"
-POSITION, COPY_GUARD = "position::", "copy_guard::"
+POSITION, COPY_GUARD, NEAR_COPY = "position::", "copy_guard::", "near_copy::"
 
 
 def save(model: RGCD, path: Path) -> None:
@@ -43,6 +46,7 @@ def save(model: RGCD, path: Path) -> None:
     arrays = dict(structure_state["arrays"])
     arrays.update({f"{POSITION}{t}": m.quantiles for t, m in model.positions_.items()})
     arrays.update({f"{COPY_GUARD}{t}": g.hashes for t, g in model.copy_guards_.items()})
+    arrays.update({f"{NEAR_COPY}{t}": g.training for t, g in model.near_copy_guards_.items()})
     np.savez_compressed(path / "structure.npz", **arrays)
     manifest = {
         "format_version": FORMAT_VERSION,
@@ -57,6 +61,8 @@ def save(model: RGCD, path: Path) -> None:
         "siblings": model.siblings_.get_state(),
         "position_keys": {t: m.foreign_key for t, m in model.positions_.items()},
         "copy_guard_shares": {t: g.allowed_share for t, g in model.copy_guards_.items()},
+        "near_copy_guards": {t: {"cardinalities": g.cardinalities, "edges": g.edges.tolist(), "shares": g.shares.tolist()}
+                             for t, g in model.near_copy_guards_.items()},
         "gnn_in_dims": {t: m.gnn_in_dims for t, m in model.models_.items()},
         "gnn_layers": {t: m.gnn.num_layers for t, m in model.models_.items()},
         "latent_dims": {t: m.vae.latent_dim for t, m in model.models_.items()},
@@ -73,7 +79,7 @@ def load(path: Path) -> RGCD:
     if not manifest_file.is_file():
         raise DataError(f"rgcd: no saved model in {path} ({MANIFEST} missing)")
     manifest = json.loads(manifest_file.read_text())
-    if manifest.get("format_version") != FORMAT_VERSION:
+    if manifest.get("format_version") not in READABLE_VERSIONS:
         raise DataError(f"rgcd: {path} was saved in format {manifest.get('format_version')}, expected "
                         f"{FORMAT_VERSION}; fit the model again")
     params = manifest["params"]
@@ -89,6 +95,9 @@ def load(path: Path) -> RGCD:
     model.positions_ = {t: PositionModel(fk, arrays[f"{POSITION}{t}"]) for t, fk in manifest["position_keys"].items()}
     model.copy_guards_ = {t: CopyGuard(arrays[f"{COPY_GUARD}{t}"], share)
                           for t, share in manifest["copy_guard_shares"].items()}
+    model.near_copy_guards_ = {t: NearCopyGuard(arrays[f"{NEAR_COPY}{t}"], g["cardinalities"], np.asarray(g["edges"]),
+                                                np.asarray(g["shares"]))
+                               for t, g in manifest.get("near_copy_guards", {}).items()}
     model.siblings_ = Siblings.from_state(manifest["siblings"])
     model.structure_ = StructureSampler.from_state({"meta": manifest["structure"],
                                                     "arrays": {k: v for k, v in arrays.items() if "::" not in k}})
