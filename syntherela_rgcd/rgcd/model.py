@@ -316,8 +316,11 @@ class RGCD:
         exact, near = self.copy_guards_.get(table), self.near_copy_guards_.get(table)
         rng, redrawn = np.random.default_rng([seed, 2]), 0
         for attempt in range(1, COPY_ROUNDS + 1):
+            # the near guard compares the decoded rows encoded again, as the training rows were: a drawn
+            # value behind a missing flag, or digits decoding rounds away, are not part of the row
             rows = np.union1d(exact.excess(frame, rng) if exact else np.zeros(0, dtype=np.int64),
-                              near.excess(x_num, x_cat) if near else np.zeros(0, dtype=np.int64)).astype(np.int64)
+                              near.excess(*self.encoders_[table].transform(frame)) if near
+                              else np.zeros(0, dtype=np.int64)).astype(np.int64)
             if not len(rows):
                 break
             redrawn += len(rows)
@@ -328,7 +331,7 @@ class RGCD:
             logger.info("%s: %d rows drawn again%s%s", table, redrawn,
                         f"; {100 * exact.copies(frame).mean():.1f}% equal a training row now "
                         f"({100 * exact.allowed_share:.1f}% between real halves)" if exact else "",
-                        f"; share closer than the real rows' closest quarter {100 * near.below_shares(x_num, x_cat)[-1]:.0f}% "
+                        f"; share closer than the real rows' closest quarter {100 * near.below_shares(*self.encoders_[table].transform(frame))[-1]:.0f}% "
                         f"(real {100 * near.shares[-1]:.0f}%)" if near else "")
         return x_num, x_cat, frame
 
