@@ -140,8 +140,9 @@ def list_command(what: str, data_dir: str | None) -> None:
               help="Also write the first synthetic sample into this (empty) database, with the source's tables, "
                    "keys and constraints (needs --db).")
 @quiet_option
+@click.option("--no-report", is_flag=True, help="Do not write the HTML report next to each sample.")
 def run(quiet: bool, config_file: str | None, threads: int | None, db: str | None, db_metadata: str | None,
-        output_db: str | None, **options) -> None:
+        output_db: str | None, no_report: bool, **options) -> None:
     """Fit a method on a dataset, sample, write the synthetic tables and score them."""
     _setup_logging(quiet)  # before the imports: tqdm reads TQDM_DISABLE when it is first imported
     from .runner import RunOptions, run as run_method
@@ -160,9 +161,11 @@ def run(quiet: bool, config_file: str | None, threads: int | None, db: str | Non
             raise click.UsageError(f"--options is not a JSON object: {exc}") from None
         if not isinstance(options["method_options"], dict):
             raise click.UsageError("--options must be a JSON object")
-    result = run_method(RunOptions(quiet=quiet, config_file=config_file, **options))
+    result = run_method(RunOptions(quiet=quiet, config_file=config_file, report=not no_report, **options))
     click.echo(format_summary(result.summary))
     click.echo(f"synthetic data: {result.synthetic_dir}\nresults: {result.results_dir}")
+    if not no_report:
+        click.echo(f"report: {result.synthetic_dir / 'sample1.report.html'}")
     if output_db:
         from .datasets import load_synthetic, prepare_dataset
         from .plugins import build_registry
@@ -200,6 +203,23 @@ def evaluate(quiet: bool, **options) -> None:
 
     for result in evaluate_runs(**options):
         click.echo(format_summary(result.summary))
+
+
+@cli.command()
+@click.option("--method", "-m", required=True, help="Method folder name under synthetic/<dataset>/.")
+@click.option("--dataset", "-d", required=True, help="Dataset name or alias.")
+@click.option("--run-id", default=None, help="Only this run (default: every run on disk).")
+@click.option("--no-giveaway", is_flag=True, help="Skip rerunning the DDA classifier for its top features.")
+@data_dir_option
+@output_dir_option
+@quiet_option
+def report(quiet: bool, no_giveaway: bool, **options) -> None:
+    """Write the HTML report of each sample of runs on disk (<sample>.report.html beside it)."""
+    _setup_logging(quiet)
+    from .runner import report as write_reports
+
+    for path in write_reports(giveaway=not no_giveaway, **options):
+        click.echo(f"report: {path}")
 
 
 @cli.command()

@@ -67,6 +67,9 @@ class RunOptions:
     resume: bool = False
     #: Settings for a method that takes them (a peer's epochs); passed as ``config["options"]``.
     method_options: dict | None = None
+    #: Write an HTML report next to each sample (``syntherela run`` does unless --no-report;
+    #: studies do not: a grid of runs is read as a table).
+    report: bool = False
 
 
 @dataclass
@@ -201,7 +204,43 @@ def run(options: RunOptions, registry: Registry | None = None) -> RunResult:
         shutil.rmtree(checkpoints, ignore_errors=True)  # the run is complete: nothing left to resume
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return RunResult(data.name, spec.name, run_id, summary, destinations["synthetic"], destinations["results"])
+    result = RunResult(data.name, spec.name, run_id, summary, destinations["synthetic"], destinations["results"])
+    if options.report:
+        write_run_reports(data, result.synthetic_dir, result.results_dir, spec.name, run_id, giveaway="dda" in metrics)
+    return result
+
+
+def write_run_reports(data, synthetic_dir: Path, results_dir: Path, method: str, run_id: str,
+                      giveaway: bool = True) -> list[Path]:
+    """``<sample>.report.html`` beside each sample folder of a run (see :mod:`.report`)."""
+    from .report import write_report
+
+    written = []
+    for sample in sorted(p for p in Path(synthetic_dir).iterdir() if p.is_dir()):
+        logger.info("report: %s", sample.with_name(f"{sample.name}.report.html"))
+        written.append(write_report(data, sample, results_dir, sample.with_name(f"{sample.name}.report.html"),
+                                    sample_id=sample.name, method=method, run_id=run_id, giveaway=giveaway))
+    return written
+
+
+def report(method: str, dataset: str, data_dir: str | os.PathLike | None = None, output_dir: str | os.PathLike = "runs",
+           run_id: str | None = None, giveaway: bool = True, registry: Registry | None = None) -> list[Path]:
+    """Reports of runs already on disk (every run of the method on the dataset unless ``run_id``)."""
+    registry = registry or build_registry()
+    data = prepare_dataset(dataset, data_dir, registry)
+    out = Path(output_dir)
+    method_dir = out / "synthetic" / data.name / method
+    if not method_dir.is_dir():
+        raise DataError(f"no synthetic data for method {method!r} on {data.name!r}: {method_dir} does not exist; "
+                        f"run 'syntherela run --method {method} --dataset {data.name}' first")
+    run_ids = [run_id] if run_id else sorted(p.name for p in method_dir.iterdir() if p.is_dir())
+    written = []
+    for rid in run_ids:
+        if not (method_dir / rid).is_dir():
+            raise DataError(f"no run {rid!r} of method {method!r} on {data.name!r} in {method_dir}")
+        written += write_run_reports(data, method_dir / rid, out / "results" / data.name / method / rid, method, rid,
+                                     giveaway)
+    return written
 
 
 def publish(source: Path, destination: Path) -> None:

@@ -226,7 +226,7 @@ def test_run_several_samples(installed_plugins, cli_invoke, demo_data_dir, tmp_p
                          "--metrics", "cardinality", "--samples", "2", "--seed", "7", "-q"])
     assert result.exit_code == 0, result.output
     run_dir = out / "synthetic" / "demo" / "copycat" / "default-seed7"
-    assert sorted(p.name for p in run_dir.iterdir()) == ["sample1", "sample2"]
+    assert sorted(p.name for p in run_dir.iterdir()) == ["sample1", "sample1.report.html", "sample2", "sample2.report.html"]
     for sample in ("sample1", "sample2"):
         assert sorted(p.name for p in (run_dir / sample).iterdir()) == sorted(f"{t}.csv" for t in DEMO_TABLES)
     results = out / "results" / "demo" / "copycat" / "default-seed7"
