@@ -41,8 +41,8 @@ from sklearn.neighbors import NearestNeighbors
 
 #: Quantile levels of the real leave-one-out distances whose lower tails are kept at the real share:
 #: the closest quarter. Up to the median cost Walmart's stores DDA 0.711 -> 0.822 (seed 0, paired:
-#: features rows pushed off their stores' values), the closest quarter 0.722 with features DCR
-#: 0.381 -> 0.423 and stores 0.470 -> 0.572 (results/guard_ablation.md).
+#: features rows pushed off their stores' values), the closest quarter 0.756 with features DCR
+#: 0.381 -> 0.408 and stores 0.470 -> 0.562 (results/guard_ablation.md).
 LEVELS = (0.05, 0.1, 0.25)
 #: Largest table guarded: the closest-row search is quadratic and the rows are kept in the model.
 MAX_ROWS = 20_000
