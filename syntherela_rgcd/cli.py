@@ -382,8 +382,9 @@ def format_summary(summary: dict) -> str:
     timing = []
     if "fit_seconds" in summary:
         timing.append(f"fit {summary['fit_seconds']:.1f} s")
-    if summary.get("sample_seconds"):
-        timing.append(f"sample {mean(summary['sample_seconds']):.1f} s")
+    known = [s for s in summary.get("sample_seconds") or [] if s is not None]  # a summary kept by hand may lack them
+    if known:
+        timing.append(f"sample {mean(known):.1f} s")
     if "peak_memory_mb" in summary:
         timing.append(f"peak memory {summary['peak_memory_mb']:.0f} MiB")
     if timing:

@@ -393,3 +393,12 @@ def test_a_smoke_run_says_its_scores_mean_nothing():
                "scores": {"sample1": {"dda": {"customers": {"accuracy": 0.9, "se": 0.01}}}}}
     assert "its scores say nothing about the method" in format_summary(summary)
     assert "say nothing" not in format_summary({**summary, "profile": "cpu", "run_id": "cpu-seed0"})
+
+
+def test_a_summary_without_sample_seconds_still_prints():
+    from syntherela_rgcd.cli import format_summary
+
+    summary = {"dataset": "CORA_v1", "method": "rgcd", "run_id": "cpu-seed0", "profile": "cpu", "fit_seconds": 878.0,
+               "sample_seconds": [None], "scores": {"sample1": {"dda": {"paper": {"accuracy": 0.525, "se": 0.007}}}}}
+    text = format_summary(summary)
+    assert "fit 878.0 s" in text and "sample" not in text.split("\n")[1] and "0.525" in text
