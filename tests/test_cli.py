@@ -95,7 +95,7 @@ def test_sdv_run_writes_syntherela_layout(sdv_run):
     assert sdv_run.exit_code == 0, sdv_run.output
     sample = sdv_run.synthetic_dir / "sample1"
     assert sorted(p.name for p in sample.iterdir()) == sorted(f"{t}.csv" for t in DEMO_TABLES)
-    assert sorted(p.name for p in sdv_run.synthetic_dir.iterdir()) == ["sample1"]
+    assert sorted(p.name for p in sdv_run.synthetic_dir.iterdir()) == ["sample1", "sample1.report.html"]
     models = sdv_run.out_dir / "models" / "demo" / "sdv" / sdv_run.run_id
     assert (models / "hma.pkl").is_file()
     # nothing else is left in the output dir (no staging folders)
