@@ -14,15 +14,16 @@ the feature that separates them.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-import numpy as np
 from syntherela.data import load_tables, remove_sdv_columns
 from syntherela.metadata import Metadata
-from syntherela.metrics.multi_table.detection import AggregationDetection
-from xgboost import XGBClassifier
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from syntherela_rgcd.report.giveaway import giveaways  # noqa: E402
 
 
 def main() -> None:
@@ -38,18 +39,13 @@ def main() -> None:
     metadata = Metadata.load_from_json(path / "metadata.json")
     real, metadata = remove_sdv_columns(load_tables(path, metadata), metadata)
     synthetic, _ = remove_sdv_columns(load_tables(Path(args.synthetic), metadata), metadata)
-    # The settings of our DDA metric (syntherela_rgcd/evaluation/fidelity.py), so the accuracy matches.
-    metric = AggregationDetection(classifier_cls=XGBClassifier, classifier_args={"seed": 0, "n_jobs": 1},
-                                  random_state=42)
-    result = metric.run(real, synthetic, metadata, target_table=args.table)
-    print(f"{args.dataset}.{args.table}: DDA accuracy {result['accuracy']:.3f} +- {result['SE']:.3f}")
-    importances = metric.feature_importance()
-    X, y = metric.X, metric.y
+    # the report's giveaway: SyntheRela's DDA with our settings, so the accuracy matches the run's
+    found = giveaways(real, synthetic, metadata, [args.table], top=args.top)[0]
+    print(f"{args.dataset}.{args.table}: DDA accuracy {found.accuracy:.3f} +- {found.se:.3f}")
     print(f"{'feature':<60} {'importance':>10} {'real mean':>12} {'synth mean':>12}")
-    for name, values in list(importances.items())[: args.top]:
-        column = X[name].astype(float)
-        print(f"{name:<60} {np.mean(values):>10.3f} {column[y == 1].mean():>12.4g} {column[y == 0].mean():>12.4g}")
-
+    for name, importance in found.features:
+        print(f"{name:<60} {importance:>10.3f} {found.real[name].astype(float).mean():>12.4g} "
+              f"{found.synthetic[name].astype(float).mean():>12.4g}")
 
 if __name__ == "__main__":
     main()

@@ -223,17 +223,22 @@ def write_run_reports(data, synthetic_dir: Path, results_dir: Path, method: str,
     return written
 
 
+def _runs_on_disk(out: Path, dataset: str, method: str, run_id: str | None, fix: str = "") -> tuple[Path, list[str]]:
+    """The method's synthetic folder and the run ids to use (``run_id``, else every run there)."""
+    method_dir = out / "synthetic" / dataset / method
+    if not method_dir.is_dir():
+        raise DataError(f"no synthetic data for method {method!r} on {dataset!r}: {method_dir} does not exist{fix}")
+    return method_dir, [run_id] if run_id else sorted(p.name for p in method_dir.iterdir() if p.is_dir())
+
+
 def report(method: str, dataset: str, data_dir: str | os.PathLike | None = None, output_dir: str | os.PathLike = "runs",
            run_id: str | None = None, giveaway: bool = True, registry: Registry | None = None) -> list[Path]:
     """Reports of runs already on disk (every run of the method on the dataset unless ``run_id``)."""
     registry = registry or build_registry()
     data = prepare_dataset(dataset, data_dir, registry)
     out = Path(output_dir)
-    method_dir = out / "synthetic" / data.name / method
-    if not method_dir.is_dir():
-        raise DataError(f"no synthetic data for method {method!r} on {data.name!r}: {method_dir} does not exist; "
-                        f"run 'syntherela run --method {method} --dataset {data.name}' first")
-    run_ids = [run_id] if run_id else sorted(p.name for p in method_dir.iterdir() if p.is_dir())
+    method_dir, run_ids = _runs_on_disk(out, data.name, method, run_id,
+                                        f"; run 'syntherela run --method {method} --dataset {data.name}' first")
     written = []
     for rid in run_ids:
         if not (method_dir / rid).is_dir():
@@ -267,10 +272,7 @@ def evaluate(
     names = parse_metrics(metrics)
     data = prepare_dataset(dataset, data_dir, registry)
     out = Path(output_dir)
-    method_dir = out / "synthetic" / data.name / method
-    if not method_dir.is_dir():
-        raise DataError(f"no synthetic data for method {method!r} on {data.name!r}: {method_dir} does not exist")
-    run_ids = [run_id] if run_id else sorted(p.name for p in method_dir.iterdir() if p.is_dir())
+    method_dir, run_ids = _runs_on_disk(out, data.name, method, run_id)
     results = []
     for rid in run_ids:
         run_dir = method_dir / rid

@@ -130,8 +130,8 @@ def write_report(data: PreparedDataset, sample_dir: Path, results_dir: Path, out
     scores = summary.get("scores", {}).get(sample_id, {})
     synthetic = load_synthetic(Path(sample_dir), data)
     logger.info("report: %s tables, %d relationships", len(data.tables), len(data.metadata.relationships))
-    tables = [_table_section(t, data.tables[t], synthetic[t], modelled_columns(data.metadata, t))
-              for t in data.metadata.tables if modelled_columns(data.metadata, t)]
+    columns = {t: modelled_columns(data.metadata, t) for t in data.metadata.tables}
+    tables = [_table_section(t, data.tables[t], synthetic[t], columns[t]) for t in columns if columns[t]]
     good, weak = verdict(scores)
     page = _template().render(
         dataset=data.name, method=method or summary.get("method", ""), run_id=run_id or summary.get("run_id", ""),

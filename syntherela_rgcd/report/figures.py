@@ -26,7 +26,7 @@ def data_uri(figure: Figure) -> str:
     FigureCanvasAgg(figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return png_uri(buffer.getvalue())
 
 
 def png_uri(png: bytes) -> str:

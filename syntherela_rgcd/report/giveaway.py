@@ -22,6 +22,7 @@ class Giveaway:
 
     table: str
     accuracy: float
+    se: float
     features: list[tuple[str, float]]  # (feature, mean importance over folds), most important first
     real: pd.DataFrame  # the classifier's inputs, real rows (columns: the top features)
     synthetic: pd.DataFrame
@@ -38,6 +39,6 @@ def giveaways(real: dict, synthetic: dict, metadata, tables: list[str], top: int
                         key=lambda item: -item[1])[:top]
         names = [name for name, _ in ranked]
         X, y = metric.X, np.asarray(metric.y)
-        found.append(Giveaway(table, float(result["accuracy"]), ranked,
+        found.append(Giveaway(table, float(result["accuracy"]), float(result["SE"]), ranked,
                               X.loc[y == 1, names].reset_index(drop=True), X.loc[y == 0, names].reset_index(drop=True)))
     return found
