@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import re
 import shutil
 import signal
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -32,6 +35,8 @@ from .table_files import read_tables, write_tables
 
 logger = logging.getLogger(__name__)
 ERROR_FILE = "error.txt"
+PROGRESS_BAR = re.compile(r"\d+%\|")
+PROGRESS_SECONDS = 30.0
 PEER_FILE = "peer.json"
 
 
@@ -47,11 +52,16 @@ class PeerSpec:
     #: What the peer cannot model: metadata -> a sentence naming the structure, or None. Checked
     #: here before anything is written, so a refusal needs no environment and costs no fit.
     refuses: Callable[[Any], str | None] | None = field(default=None, compare=False)
+    #: A peer that is not a package: the environment variable naming the user's checkout of it
+    #: and what that checkout is (``option source=PATH`` wins); the worker gets it as ``source``.
+    source: tuple[str, str] | None = None
 
 
 def budget_label(options: Mapping[str, Any]) -> str:
-    """Settings as a folder-safe label: ``{"epochs": 60}`` -> ``epochs60``."""
-    return "_".join(f"{k}{v}" for k, v in sorted(options.items())).replace(" ", "").replace("/", "-")
+    """Settings as a folder-safe label: ``{"epochs": 60}`` -> ``epochs60`` (a checkout's path
+    is where the peer lives, not a budget, and stays out of it)."""
+    return "_".join(f"{k}{v}" for k, v in sorted(options.items()) if k != "source").replace(" ", "").replace(
+        "/", "-").replace("[", "").replace("]", "").replace(",", "-")
 
 
 class IsolatedMethod:
@@ -77,6 +87,8 @@ class IsolatedMethod:
         if problem:
             raise DataError(f"method {self.peer.name!r} cannot model this database: {problem}; "
                             "choose another method (rgcd models any structure)")
+        if self.peer.source:
+            self.options["source"] = self._source()
         python = require(self.peer.environment, self.env_dir)
         data = Path(self._scratch.name) / "data"
         self._metadata = metadata.to_dict()
@@ -89,6 +101,20 @@ class IsolatedMethod:
         self._work(python, ["fit", "--data", str(data), "--model", str(self._model), "--options",
                             json.dumps(self.options)], self._model)
         return self
+
+    def _source(self) -> str:
+        """The user's checkout of a peer that is not a package, or a one-line error saying how to give it."""
+        assert self.peer.source is not None
+        variable, what = self.peer.source
+        given = self.options.get("source") or os.environ.get(variable)
+        if not given:
+            raise SyntheRelaError(f"method {self.peer.name!r} runs from a checkout of {what}, which is not shipped "
+                                  f"here: set {variable}=PATH or pass --options '{{\"source\": \"PATH\"}}'")
+        if not Path(given).expanduser().is_dir():
+            raise SyntheRelaError(f"method {self.peer.name!r}: the checkout {given} (from "
+                                  f"{'options' if self.options.get('source') else variable}) is not a folder; "
+                                  f"it should hold {what}")
+        return str(Path(given).expanduser().resolve())
 
     def sample(self, seed: int | None = None, scale: float = 1.0) -> dict:
         if self._model is None or self._metadata is None:
@@ -126,11 +152,17 @@ class IsolatedMethod:
         # SDV 0.x leaves .sample.csv.temp behind)
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                    cwd=self._scratch.name)
-        last = ""
+        last, bar_logged = "", float("-inf")
         assert process.stderr is not None
         for line in process.stderr:
             if line.strip():
                 last = line.strip()
+                # a peer's tqdm bar redraws with carriage returns, each read as a line: one every
+                # PROGRESS_SECONDS is progress enough, the rest would bury the log
+                if PROGRESS_BAR.search(last):
+                    if time.monotonic() - bar_logged < PROGRESS_SECONDS:
+                        continue
+                    bar_logged = time.monotonic()
                 logger.info("%s: %s", self.peer.name, last)
         if process.wait() != 0:
             error_file = error_dir / ERROR_FILE

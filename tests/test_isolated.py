@@ -249,3 +249,105 @@ def test_rctgan_samples_a_key_only_child_table(cli_invoke, tmp_path):
     [folder] = (tmp_path / "out" / "synthetic" / "citations" / "rctgan").iterdir()
     written = pd.read_csv(next(folder.rglob("cites.csv")))
     assert list(written.columns) == ["cited", "citing"] and len(written) > 0
+
+
+def test_clavaddpm_structure_rules():
+    from syntherela_rgcd.metadata import RelationalMetadata
+    from syntherela_rgcd.peers import clavaddpm_refuses, gcfm_refuses
+
+    def schema(relationships):
+        tables = {t: {"primary_key": "id", "columns": {"id": {"sdtype": "id"}, "ref": {"sdtype": "id"},
+                                                       "ref2": {"sdtype": "id"}, "x": {"sdtype": "numerical"}}}
+                  for t in "abc"}
+        return RelationalMetadata.load_from_dict({
+            "METADATA_SPEC_VERSION": "MULTI_TABLE_V1", "tables": tables,
+            "relationships": [{"parent_table_name": p, "child_table_name": c, "parent_primary_key": "id",
+                               "child_foreign_key": fk} for p, c, fk in relationships]})
+
+    multi_parent = [("a", "c", "ref"), ("b", "c", "ref2"), ("a", "b", "ref")]
+    assert clavaddpm_refuses(schema(multi_parent)) is None
+    assert gcfm_refuses(schema(multi_parent)) is None
+    assert clavaddpm_refuses(schema([("a", "b", "ref"), ("a", "b", "ref2")])) == (
+        "table 'b' has two foreign keys into 'a' (ref, ref2); ClavaDDPM models one foreign key per parent-child pair")
+    assert gcfm_refuses(schema([("a", "b", "ref"), ("a", "b", "ref2")])) is None  # an edge type per key
+    assert clavaddpm_refuses(schema([("a", "a", "ref")])).startswith("table 'a' references itself (ref)")
+    assert gcfm_refuses(schema([("a", "a", "ref")])).startswith("table 'a' references itself (ref)")
+
+
+@pytest.mark.parametrize("method, dataset, problem", [
+    ("clavaddpm", "org_chart", "table 'employees' references itself (manager_id)"),
+    ("gcfm", "org_chart", "table 'employees' references itself (manager_id)"),
+])
+def test_clavaddpm_and_gcfm_refuse_before_they_need_a_checkout_or_environment(run_main, tmp_path, monkeypatch,
+                                                                               method, dataset, problem):
+    monkeypatch.setenv("SYNTHERELA_ENV_DIR", str(tmp_path / "no-envs"))
+    monkeypatch.delenv("CLAVADDPM_SOURCE", raising=False)
+    monkeypatch.delenv("GCFM_SOURCE", raising=False)
+    result = run_main("run", "--method", method, "--dataset", dataset, "--metrics", "none",
+                      "--output-dir", str(tmp_path / "out"))
+    assert result.code == 2 and "Traceback" not in result.err
+    [line] = [line for line in result.err.splitlines() if line.startswith("error:")]
+    assert line.startswith(f"error: method '{method}' cannot model this database: {problem}")
+    assert not (tmp_path / "out" / "synthetic").exists()
+
+
+@pytest.mark.parametrize("method, variable", [("clavaddpm", "CLAVADDPM_SOURCE"), ("gcfm", "GCFM_SOURCE")])
+def test_a_peer_without_its_checkout_says_how_to_give_it(run_main, tmp_path, monkeypatch, method, variable):
+    monkeypatch.setenv("SYNTHERELA_ENV_DIR", str(tmp_path / "no-envs"))
+    monkeypatch.delenv(variable, raising=False)
+    result = run_main("run", "--method", method, "--dataset", "demo", "--metrics", "none",
+                      "--output-dir", str(tmp_path / "out"))
+    assert result.code != 0 and "Traceback" not in result.err
+    [line] = [line for line in result.err.splitlines() if line.startswith("error:")]
+    assert f"runs from a checkout of" in line and f"set {variable}=PATH" in line
+    monkeypatch.setenv(variable, str(tmp_path / "nowhere"))
+    result = run_main("run", "--method", method, "--dataset", "demo", "--metrics", "none",
+                      "--output-dir", str(tmp_path / "out"))
+    [line] = [line for line in result.err.splitlines() if line.startswith("error:")]
+    assert f"the checkout {tmp_path / 'nowhere'} (from {variable}) is not a folder" in line
+    monkeypatch.setenv(variable, str(tmp_path))
+    result = run_main("run", "--method", method, "--dataset", "demo", "--metrics", "none",
+                      "--output-dir", str(tmp_path / "out"))
+    [line] = [line for line in result.err.splitlines() if line.startswith("error:")]
+    assert f"create it with 'syntherela env create {method}'" in line
+
+
+def test_a_budget_label_leaves_the_checkout_out():
+    from syntherela_rgcd.isolated import budget_label
+
+    assert budget_label({"epochs": 2, "source": "/x/y", "d_layers": [64, 64]}) == "d_layers64-64_epochs2"
+
+
+def _peer_ready(method: str, variable: str) -> None:
+    import os
+
+    from syntherela_rgcd.environments import describe
+
+    if describe(method, os.environ.get("SYNTHERELA_ENV_DIR")) is None:
+        pytest.skip(f"no {method} environment: syntherela env create {method}")
+    if not os.environ.get(variable):
+        pytest.skip(f"no {method} checkout: set {variable}")
+
+
+@pytest.mark.slow
+def test_clavaddpm_runs_from_its_checkout(cli_invoke, tmp_path):
+    """The real ClavaDDPM on the demo (two parents of one child), a toy budget; skipped without
+    its environment or CLAVADDPM_SOURCE."""
+    _peer_ready("clavaddpm", "CLAVADDPM_SOURCE")
+    result = cli_invoke(["run", "--method", "clavaddpm", "--dataset", "demo", "--options",
+                         '{"iterations": 100, "d_layers": [64, 64], "num_timesteps": 50, "classifier_iterations": 20, '
+                         '"num_clusters": 5}', "--metrics", "cardinality", "--output-dir", tmp_path / "out", "--quiet",
+                         "--no-report"])
+    assert result.exit_code == 0, result.output
+    assert "customers_purchases" in result.output
+
+
+@pytest.mark.slow
+def test_gcfm_runs_from_its_checkout(cli_invoke, tmp_path):
+    """The real GCFM on the demo, a toy budget; skipped without its environment or GCFM_SOURCE."""
+    _peer_ready("gcfm", "GCFM_SOURCE")
+    result = cli_invoke(["run", "--method", "gcfm", "--dataset", "demo", "--options",
+                         '{"epochs": 1, "losses_per_epoch": 5, "generation_steps": 5}', "--metrics", "cardinality",
+                         "--output-dir", tmp_path / "out", "--quiet", "--no-report"])
+    assert result.exit_code == 0, result.output
+    assert "customers_purchases" in result.output

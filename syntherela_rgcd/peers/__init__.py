@@ -57,6 +57,49 @@ REALTABFORMER = PeerSpec("realtabformer", "realtabformer", str(HERE / "realtabfo
                          refuses=realtabformer_refuses)
 
 
+def clavaddpm_refuses(metadata) -> str | None:
+    """Why ClavaDDPM cannot model this schema, or None.
+
+    It names every key ``<table>_id`` (a child's foreign key is its parent's name), so a child
+    has at most one foreign key into a given parent (SyntheRela asserts the same before running
+    it: Biodegradability's bond -> atom and CORA's cites -> paper are out), and a table cannot
+    be its own parent.
+    """
+    seen: dict[tuple[str, str], str] = {}
+    for rel in metadata.relationships:
+        parent, child, key = rel["parent_table_name"], rel["child_table_name"], rel["child_foreign_key"]
+        if parent == child:
+            return f"table '{child}' references itself ({key}); ClavaDDPM models parent-child pairs of distinct tables"
+        if (parent, child) in seen:
+            return (f"table '{child}' has two foreign keys into '{parent}' ({seen[parent, child]}, {key}); "
+                    "ClavaDDPM models one foreign key per parent-child pair")
+        seen[parent, child] = key
+    return None
+
+
+def gcfm_refuses(metadata) -> str | None:
+    """Why GCFM is not run on this schema, or None: a self-reference is outside what its
+    authors ran (SyntheRela's datasets have none) and its component resampling is untried on it."""
+    for rel in metadata.relationships:
+        if rel["parent_table_name"] == rel["child_table_name"]:
+            return (f"table '{rel['child_table_name']}' references itself ({rel['child_foreign_key']}); "
+                    "GCFM is run here on schemas without self-references")
+    return None
+
+
+#: CPU budgets (the authors' sizes are for a GPU: ClavaDDPM's default network costs about 2 s a
+#: step on one core, 200,000 steps a model; GCFM's Rossmann run 30 epochs of 100 full-graph
+#: steps, about 90 minutes here): option values override these.
+CLAVADDPM = PeerSpec("clavaddpm", "clavaddpm", str(HERE / "clavaddpm_worker.py"),
+                     {"iterations": 5000, "batch_size": 1024, "d_layers": [512, 512], "num_timesteps": 1000,
+                      "classifier_iterations": 1000, "classifier_batch_size": 1024, "num_clusters": 50},
+                     refuses=clavaddpm_refuses,
+                     source=("CLAVADDPM_SOURCE", "github.com/weipang142857/ClavaDDPM (commit fa6ef4d; it has no licence)"))
+GCFM = PeerSpec("gcfm", "gcfm", str(HERE / "gcfm_worker.py"), {"epochs": 5, "losses_per_epoch": 100},
+                refuses=gcfm_refuses,
+                source=("GCFM_SOURCE", "github.com/DavideScassola/graph-conditional-flow-matching (commit 999a5a7)"))
+
+
 @hookimpl
 def syntherela_environments() -> list[EnvironmentSpec]:
     return [
@@ -80,6 +123,20 @@ def syntherela_environments() -> list[EnvironmentSpec]:
                         remove=("torchvision", "torchaudio"),
                         summary="REaLTabFormer 0.2.4 (GPT-2 models of a parent table and each of its child "
                                 "tables) with the CPU torch"),
+        # the checkout's own pins are torch 1.13.1 (CUDA), numpy 1.23.5, pandas 1.5.3 and 250 more
+        # for its evaluation; these are what its fit and sample import, with the CPU torch
+        EnvironmentSpec("clavaddpm", python="python3.11",
+                        requirements=("torch==2.13.0", "numpy==1.23.5", "pandas==1.5.3", "scikit-learn==1.4.1.post1",
+                                      "scipy==1.12.0", "faiss-cpu==1.8.0", "category-encoders==2.6.3",
+                                      "icecream==2.1.3", "tomli==2.0.1", "tomli-w==1.0.0", "tqdm==4.66.2"),
+                        summary="ClavaDDPM's runtime (the code itself is the user's checkout, CLAVADDPM_SOURCE)"),
+        # its torch-geometric 2.6.1 fails to import on torch 2.13 (2.7.0 works); xgboost-cpu is
+        # xgboost without the CUDA NCCL wheel; torchvision and syntherela 0.0.3 are stubbed by the worker
+        EnvironmentSpec("gcfm", python="python3.11",
+                        requirements=("torch==2.13.0", "torch-geometric==2.7.0", "pymetis==2025.2.2",
+                                      "xgboost-cpu==3.0.0", "pandas<3", "numpy", "scikit-learn", "scipy",
+                                      "matplotlib", "seaborn", "networkx", "tqdm", "gputil", "natsort"),
+                        summary="GCFM's runtime (the code itself is the user's checkout, GCFM_SOURCE)"),
     ]
 
 
@@ -98,4 +155,15 @@ def syntherela_methods() -> list[MethodSpec]:
                    "environment; a root table and its direct children only; options: epochs, child_epochs, "
                    "child_batch_size, n_critic, max_training_time (minutes per child table)",
                    structures=("linear", "multi-child")),
+        MethodSpec("clavaddpm", lambda config: IsolatedMethod(CLAVADDPM, config),
+                   "ClavaDDPM (clustering of child rows, one diffusion model per relation) from the user's checkout "
+                   "(CLAVADDPM_SOURCE) in its own environment; one foreign key per parent-child pair; CPU budget "
+                   "options: iterations (5,000 per model), d_layers, batch_size, num_timesteps, "
+                   "classifier_iterations, num_clusters",
+                   structures=("linear", "multi-child", "multi-parent")),
+        MethodSpec("gcfm", lambda config: IsolatedMethod(GCFM, config),
+                   "GCFM (flow matching with a GNN in the denoiser over the whole database; the structure is the "
+                   "real graph's components resampled) from the user's checkout (GCFM_SOURCE) in its own "
+                   "environment; CPU budget options: epochs (5), losses_per_epoch (100), generation_steps (100)",
+                   structures=("linear", "multi-child", "multi-parent")),
     ]
