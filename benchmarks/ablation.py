@@ -11,8 +11,8 @@ the worst table's DDA per seed averaged over seeds (the RGCD and GCFM papers' fi
 lowest DCR, fit and sample seconds, and the variant's difference from the study's reference
 variant; it is written to ``results/<study>.md`` and ``.json``.
 
-    python benchmarks/ablation.py benchmarks/ablation_fidelity.yaml --jobs 2
-    python benchmarks/ablation.py benchmarks/ablation_fidelity.yaml --variants final,no_joint --seeds 0
+    python benchmarks/ablation.py benchmarks/studies/ablation_fidelity.yaml --jobs 2
+    python benchmarks/ablation.py benchmarks/studies/ablation_fidelity.yaml --variants final,no_joint --seeds 0
 
 ``--jobs N`` runs N at a time with ``cores / N`` threads each (``--threads`` overrides it; two
 grids side by side on 2 cores need ``--threads 1`` each, or four busy OpenMP threads fight over

@@ -77,6 +77,10 @@ def test_mean_and_se_over_two_seeds(tmp_path):
     assert cpu.created.startswith("2026-11-23")  # the newest run
     (paper,) = local(rows, profile="paper")
     assert (paper.value, paper.se, paper.seeds) == (0.55, 0.01, 1)  # one value: its own SE
+    # the other aggregation (SyntheRela's C2ST-Agg): each sample's mean over tables, then over samples
+    assert cpu.extra["mean_of_tables"] == pytest.approx((0.75 + 0.75) / 2)
+    assert cpu.extra["mean_of_tables_se"] == pytest.approx(0.0)
+    assert "DDA mean of tables ³" in render(rows, "md") and "| 0.750 ± 0.000 |" in render(rows, "md")
     # samples count as values too: one run, two samples
     write_summary(tmp_path / "b", samples=[dda(stores=0.6), dda(stores=0.8)])
     (two_samples,) = local(build_leaderboard(collect_runs([tmp_path / "b"]), "dda", WALMART))

@@ -70,13 +70,32 @@ def _per_table_rows(view: str, runs: Sequence[dict], score_key: str, value_key: 
         else:
             worst = max(stats, key=lambda t: (stats[t].value, t))
         head = stats[worst]
+        extra = {}
+        if view == "dda":  # the other aggregation: each sample's mean over its tables (C2ST-Agg)
+            mean = _mean_of_tables(group, score_key, value_key)
+            extra = {"mean_of_tables": mean.value, "mean_of_tables_se": mean.se} if mean else {}
         rows.append(_local_row(
             view, key, contributing, metric=metric, higher_is_better=higher_is_better, ideal=ideal,
             value=head.value, se=head.se, n=head.n, headline_table=worst,
             tables={t: {"value": s.value, "se": s.se, "n": s.n} for t, s in sorted(stats.items())},
-            copying=_copying(group),
+            copying=_copying(group), extra=extra,
         ))
     return rows
+
+
+def _mean_of_tables(group: Sequence[dict], score_key: str, value_key: str):
+    """Mean ± SE over a group's samples of each sample's mean over its scored tables: the
+    aggregation of SyntheRela's TMLR paper (C2ST-Agg), beside the worst table GCFM reports."""
+    means = []
+    for run in group:
+        for sample in _samples(run):
+            scores = sample.get(score_key)
+            values = [_num(f.get(value_key)) for f in scores.values() if isinstance(f, dict)] \
+                if isinstance(scores, dict) else []
+            values = [v for v in values if v is not None]
+            if values:
+                means.append((sum(values) / len(values), None))
+    return aggregate(means)
 
 
 def _copying(group: Sequence[dict]) -> dict:

@@ -105,6 +105,9 @@ def _legend(view: str, rows: Sequence[Row], results_dirs: Sequence[str]) -> list
                      "reports the worst parent table, mean ± std of 3 runs. Every table's figure is in the last "
                      "column. *n/a*: not reported in the paper (the method could not be run there); "
                      "*~1*: printed as ~1 in the paper.")
+        lines.append("- ³ The other aggregation, SyntheRela's (TMLR paper, \"C2ST-Agg\"): each sample's mean over "
+                     "its scored tables, then mean ± SE over samples. Published figures are not given in it here "
+                     "(the RGCD paper and GCFM print one figure per dataset; GCFM's is the worst parent table).")
         lines.append(f"- ⚠ *suspect*: a table below {SUSPECT_DDA:g} means the classifier was fooled by near-copies "
                      "of real rows (e.g. a copied network structure: every synthetic node has a real twin), not "
                      "fidelity; such a row is not ranked.")
@@ -150,15 +153,20 @@ def _render_md(rows: Sequence[Row], view: str, results_dirs: Sequence[str]) -> s
         name = "DDA ↓" if view == "dda" else "DCR ↑"
         header = ["dataset", "method", "source", "profile", "seeds", "n", "date", f"{name} ¹", "per table",
                   "copy figures ²"]
+        if view == "dda":
+            header.insert(8, "DDA mean of tables ³")
         body, previous = [], None
         for r in rows:
             published_row = r.source == "published"
             value = _fmt_stat(r.value, r.se, published_row) if r.value is not None else "n/a"
-            body.append([
+            cells = [
                 _md_cell(r.dataset if r.dataset != previous else ""), _md_cell(r.label), r.source,
                 _md_cell(r.profile or ""), str(r.seeds or ""), str(r.n or ""), _date(r.created),
                 _md_cell(value, r.best), _md_cell(_per_table_text(r)), _md_cell(_copying_text(r)),
-            ])
+            ]
+            if view == "dda":
+                cells.insert(8, _fmt_stat(r.extra.get("mean_of_tables"), r.extra.get("mean_of_tables_se")))
+            body.append(cells)
             previous = r.dataset
         out += _md_table(header, body) if body else [_NO_ROWS]
     else:
@@ -208,7 +216,8 @@ def _csv_value(value) -> str:
 
 
 def _render_csv(rows: Sequence[Row], view: str) -> str:
-    columns = _CSV_COMMON + (_CSV_UTILITY if view == "utility" else [])
+    columns = _CSV_COMMON + (_CSV_UTILITY if view == "utility" else []) + (
+        ["mean_of_tables", "mean_of_tables_se"] if view == "dda" else [])
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(columns)
@@ -226,7 +235,8 @@ def _render_json(rows: Sequence[Row], view: str, results_dirs: Sequence[str]) ->
         "title": _TITLES[view],
         "results_dirs": [str(d) for d in results_dirs],
         "aggregation": "mean ± std/sqrt(n) over runs x samples for n >= 2, else the run's own SE",
-        "headline": {"dda": "the worst (highest) table's DDA", "privacy": "the worst (lowest) table's DCR",
+        "headline": {"dda": "the worst (highest) table's DDA (extra.mean_of_tables: each sample's mean over its "
+                            "tables, SyntheRela's C2ST-Agg)", "privacy": "the worst (lowest) table's DCR",
                      "utility": "the synthetic-data model's score"}[view],
         "rows": [r.to_dict() for r in rows],
     }

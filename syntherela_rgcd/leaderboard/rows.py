@@ -20,9 +20,9 @@ DDA_IDEAL = 0.5
 DCR_IDEAL = 0.5  # drawn as a reference line; the ranking is higher-is-better
 #: display names of local method folders (anything else is shown as its folder name)
 METHOD_NAMES = {"rgcd": "RGCD", "sdv": "SDV (HMA)", "clavaddpm": "ClavaDDPM", "rctgan": "RCTGAN",
-                "realtabformer": "REaLTabFormer", "tabularargn": "TabularARGN"}
+                "realtabformer": "REaLTabFormer", "tabularargn": "TabularARGN", "gcfm": "GCFM"}
 #: marker shape per method family, shared by the published and the local row of a method
-_MARKERS = {"RGCD": "o", "SDV (HMA)": "s", "ClavaDDPM": "^", "RCTGAN": "D", "REaLTabFormer": "v", "GCFM (AAAI-26)": "P",
+_MARKERS = {"RGCD": "o", "SDV (HMA)": "s", "ClavaDDPM": "^", "RCTGAN": "D", "REaLTabFormer": "v", "GCFM (AAAI-26)": "P", "GCFM": "P",
             "TabularARGN": "X"}
 _HIGHER_IS_BETTER_METRICS = {"auc", "accuracy", "f1", "r2", "precision", "recall"}
 _TINY = 1e-12
