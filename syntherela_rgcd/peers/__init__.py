@@ -89,10 +89,14 @@ def gcfm_refuses(metadata) -> str | None:
 
 #: CPU budgets (the authors' sizes are for a GPU: ClavaDDPM's default network costs about 2 s a
 #: step on one core, 200,000 steps a model; GCFM's Rossmann run 30 epochs of 100 full-graph
-#: steps, about 90 minutes here): option values override these.
+#: steps, about 90 minutes here): option values override these. ClavaDDPM's sampling computes
+#: its classifier's gradient over every child row at every diffusion step: with its 7-layer
+#: classifier and 1,000 steps, Walmart's 15,700 department rows alone ran over 10 minutes
+#: without finishing (2026-12-06), hence 200 steps and a 2-layer classifier.
 CLAVADDPM = PeerSpec("clavaddpm", "clavaddpm", str(HERE / "clavaddpm_worker.py"),
-                     {"iterations": 5000, "batch_size": 1024, "d_layers": [512, 512], "num_timesteps": 1000,
-                      "classifier_iterations": 1000, "classifier_batch_size": 1024, "num_clusters": 50},
+                     {"iterations": 5000, "batch_size": 1024, "d_layers": [512, 512], "num_timesteps": 200,
+                      "classifier_d_layers": [256, 256], "classifier_iterations": 1000,
+                      "classifier_batch_size": 1024, "num_clusters": 50},
                      refuses=clavaddpm_refuses,
                      source=("CLAVADDPM_SOURCE", "github.com/weipang142857/ClavaDDPM (commit fa6ef4d; it has no licence)"))
 GCFM = PeerSpec("gcfm", "gcfm", str(HERE / "gcfm_worker.py"), {"epochs": 5, "losses_per_epoch": 100},
@@ -158,8 +162,8 @@ def syntherela_methods() -> list[MethodSpec]:
         MethodSpec("clavaddpm", lambda config: IsolatedMethod(CLAVADDPM, config),
                    "ClavaDDPM (clustering of child rows, one diffusion model per relation) from the user's checkout "
                    "(CLAVADDPM_SOURCE) in its own environment; one foreign key per parent-child pair; CPU budget "
-                   "options: iterations (5,000 per model), d_layers, batch_size, num_timesteps, "
-                   "classifier_iterations, num_clusters",
+                   "options: iterations (5,000 per model), d_layers, batch_size, num_timesteps (200), "
+                   "classifier_d_layers, classifier_iterations, num_clusters",
                    structures=("linear", "multi-child", "multi-parent")),
         MethodSpec("gcfm", lambda config: IsolatedMethod(GCFM, config),
                    "GCFM (flow matching with a GNN in the denoiser over the whole database; the structure is the "
