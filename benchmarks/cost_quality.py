@@ -32,9 +32,9 @@ def budget(summary: dict) -> str:
         return f"`{summary.get('profile')}` profile"
     label = summary.get("profile") or ""  # the options the run was given (its config merges the defaults)
     options = (summary.get("config") or {}).get("options", {})
-    given = {k: v for k, v in options.items() if k not in ("seed", "source")
+    given = {k: v for k, v in options.items() if k not in ("seed", "source", "dataset")
              and f"{k}{v}".replace(" ", "").replace("[", "").replace("]", "").replace(",", "-") in label}
-    defaults = {k: v for k, v in options.items() if k not in ("seed", "source") and k not in given}
+    defaults = {k: v for k, v in options.items() if k not in ("seed", "source", "dataset") and k not in given}
     text = ", ".join(f"{k} {v}" for k, v in sorted(given.items()))
     if summary["method"] in ("clavaddpm", "gcfm") and not text:
         text = "registered CPU budget"

@@ -74,6 +74,9 @@ class IsolatedMethod:
         self.options = {**peer.options, **(config.get("options") or {})}
         if config.get("seed") is not None:
             self.options.setdefault("seed", config["seed"])
+        if peer.source and config.get("dataset"):
+            # a peer run from its authors' checkout may hold their settings for this dataset
+            self.options.setdefault("dataset", config["dataset"])
         self.env_dir = config.get("env_dir")
         # the run's label (and so its run id) names the budget it was given: epochs60-seed0
         self.label = budget_label(config.get("options") or {}) or None

@@ -29,7 +29,7 @@ def _budget(run: dict) -> str:
     """A peer's settings (``run --options``: epochs, minutes per table) as its profile label,
     so each measured row says what budget it had."""
     options = (run.get("config") or {}).get("options") or {}
-    return ", ".join(f"{k} {v}" for k, v in sorted(options.items()) if k != "seed")
+    return ", ".join(f"{k} {v}" for k, v in sorted(options.items()) if k not in ("seed", "source", "dataset"))
 
 
 def _local_row(view: str, key: tuple[str, str, str], contributing: list[dict], **fields) -> Row:

@@ -27,6 +27,7 @@ import json
 import os
 import pickle
 import random
+import re
 import sys
 import time
 import types
@@ -39,7 +40,8 @@ import pandas as pd
 from worker_cli import run_worker
 from worker_tables import read_tables, write_table
 
-#: The authors' Rossmann config (sb_rossmann_subsampled.py); the method's registered options
+#: The generic model, for a database the authors did not configure: their Rossmann config
+#: (sb_rossmann_subsampled.py) with one network size for every table; the method's options
 #: override the budget (epochs x losses_per_epoch full-graph steps, ODE steps at sampling).
 AUTHORS = {"epochs": 30, "losses_per_epoch": 100, "generation_steps": 100, "lr": 4e-3, "patience": 5,
            "graph_embedding_dim": 3, "gat_hidden": 100, "hidden": [200, 200], "train_proportion": 0.9,
@@ -129,6 +131,34 @@ def build_model(options):
         graph_flow=GraphFlow(sigma_min=o["sigma_min"], objective="x1_prediction"))
 
 
+def authors_config(source, dataset, options):
+    """The authors' configuration for this dataset (``test/configs/sb_<name>.py``: per-table
+    network sizes, category threshold, learning rate, preprocessing), run with this run's budget
+    written over its ``EPOCHS``, ``LOSSES_PER_EPOCH`` and ``GENERATION_STEPS``; None for a
+    database they did not configure (then the generic model of :func:`build_model`)."""
+    folder = Path(source, "test", "configs")
+    name = str(dataset or "")
+    for candidate in (name, name.split("-")[0], name.lower().removesuffix("_v1")):
+        path = folder / f"sb_{candidate}.py"
+        if candidate and path.is_file():
+            break
+    else:
+        return None
+    text = path.read_text()
+    for variable, key in (("EPOCHS", "epochs"), ("LOSSES_PER_EPOCH", "losses_per_epoch"),
+                          ("GENERATION_STEPS", "generation_steps")):
+        if key in options:
+            text, count = re.subn(rf"^{variable} = .*$", f"{variable} = {int(options[key])}", text, flags=re.M)
+            if count != 1:
+                raise ValueError(f"{path.name}: cannot set {variable} (found {count} assignments)")
+    namespace = {"__name__": f"gcfm_config_{path.stem}", "__file__": str(path)}
+    exec(compile(text, str(path), "exec"), namespace)  # noqa: S102 (the user's own checkout)
+    return {"file": path.name, "model": namespace["model"], "epochs": namespace["EPOCHS"],
+            "losses_per_epoch": namespace["LOSSES_PER_EPOCH"], "generation_steps": namespace["GENERATION_STEPS"],
+            "train_proportion": namespace["TRAIN_PROPORTION"],
+            "category_cardinality_threshold": namespace.get("CATEGORY_CARDINALITY_THRESHOLD", 40)}
+
+
 def seed_everything(seed):
     import torch
 
@@ -144,11 +174,18 @@ def fit(args):
     seed_everything(int(given.get("seed", 0)))
     data = Path(args.data).absolute()
     model_dir = Path(args.model).absolute()
+    authors = authors_config(given["source"], given.get("dataset"), given)
+    if authors:
+        options.update({k: authors[k] for k in ("epochs", "losses_per_epoch", "generation_steps", "train_proportion",
+                                                "category_cardinality_threshold")})
+        model = authors["model"]
+        say(f"the authors' configuration {authors['file']} with this budget")
+    else:
+        model = build_model(options)
+        say("no configuration of the authors for this database: the generic model (their Rossmann sizes)")
     dataset, metadata = dataset_config(data, options)
-    model = build_model(options)
     os.chdir(model_dir)  # its training loop saves losses.png into the working directory
-    say(f"training {options['epochs']} epochs x {options['losses_per_epoch']} full-graph steps "
-        f"(early stop after {options['patience']} epochs without improvement)")
+    say(f"training {options['epochs']} epochs x {options['losses_per_epoch']} full-graph steps")
     started = time.monotonic()
     model.train(dataset, device="cpu")
     say(f"fitted in {time.monotonic() - started:.0f} s")
