@@ -32,6 +32,7 @@ from .environments import require
 from .errors import DataError, SyntheRelaError
 from .metadata import RelationalMetadata
 from .table_files import read_tables, write_tables
+from .threads import torch_threads
 
 logger = logging.getLogger(__name__)
 ERROR_FILE = "error.txt"
@@ -55,12 +56,15 @@ class PeerSpec:
     #: A peer that is not a package: the environment variable naming the user's checkout of it
     #: and what that checkout is (``option source=PATH`` wins); the worker gets it as ``source``.
     source: tuple[str, str] | None = None
+    #: The options the worker reads (None: not checked); any other is refused in one line
+    #: rather than named in the run's label and silently ignored.
+    allowed: tuple[str, ...] | None = None
 
 
 def budget_label(options: Mapping[str, Any]) -> str:
     """Settings as a folder-safe label: ``{"epochs": 60}`` -> ``epochs60`` (a checkout's path
-    is where the peer lives, not a budget, and stays out of it)."""
-    return "_".join(f"{k}{v}" for k, v in sorted(options.items()) if k != "source").replace(" ", "").replace(
+    and the dataset's name say where the peer lives and what it learns, not its budget)."""
+    return "_".join(f"{k}{v}" for k, v in sorted(options.items()) if k not in ("source", "dataset")).replace(" ", "").replace(
         "/", "-").replace("[", "").replace("]", "").replace(",", "-")
 
 
@@ -71,7 +75,12 @@ class IsolatedMethod:
     def __init__(self, peer: PeerSpec, config: Mapping[str, Any] | None = None):
         self.peer = peer
         config = dict(config or {})
-        self.options = {**peer.options, **(config.get("options") or {})}
+        given = config.get("options") or {}
+        unknown = sorted(set(given) - set(peer.allowed) - {"source"}) if peer.allowed is not None else []
+        if unknown:
+            raise SyntheRelaError(f"method {peer.name!r} has no option {', '.join(map(repr, unknown))}; its options: "
+                                  f"{', '.join(sorted({*peer.allowed, 'source'}))}")
+        self.options = {**peer.options, **given}
         if config.get("seed") is not None:
             self.options.setdefault("seed", config["seed"])
         if peer.source and config.get("dataset"):
@@ -153,8 +162,11 @@ class IsolatedMethod:
         logger.info("%s: %s in environment %r", self.peer.name, arguments[0], self.peer.environment)
         # in the scratch folder: peers write temporary files into their working directory (RCTGAN's
         # SDV 0.x leaves .sample.csv.temp behind)
+        # the run's thread count (--threads, a profile's default) holds in the worker too, unless set outside
+        threads = str(torch_threads())
+        environment = {"OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads, **os.environ}
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                                   cwd=self._scratch.name)
+                                   cwd=self._scratch.name, env=environment)
         last, bar_logged = "", float("-inf")
         assert process.stderr is not None
         for line in process.stderr:

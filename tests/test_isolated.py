@@ -315,7 +315,7 @@ def test_a_peer_without_its_checkout_says_how_to_give_it(run_main, tmp_path, mon
 def test_a_budget_label_leaves_the_checkout_out():
     from syntherela_rgcd.isolated import budget_label
 
-    assert budget_label({"epochs": 2, "source": "/x/y", "d_layers": [64, 64]}) == "d_layers64-64_epochs2"
+    assert budget_label({"epochs": 2, "source": "/x/y", "dataset": "d", "d_layers": [64, 64]}) == "d_layers64-64_epochs2"
 
 
 def _peer_ready(method: str, variable: str) -> None:
@@ -351,3 +351,11 @@ def test_gcfm_runs_from_its_checkout(cli_invoke, tmp_path):
                          "--output-dir", tmp_path / "out", "--quiet", "--no-report"])
     assert result.exit_code == 0, result.output
     assert "customers_purchases" in result.output
+
+
+def test_a_peer_refuses_an_option_it_does_not_read(run_main, tmp_path):
+    result = run_main("run", "--method", "clavaddpm", "--dataset", "demo", "--options", '{"epochs": 10}',
+                      "--metrics", "none", "--output-dir", str(tmp_path / "out"))
+    assert result.code != 0 and "Traceback" not in result.err
+    [line] = [line for line in result.err.splitlines() if line.startswith("error:")]
+    assert line.startswith("error: method 'clavaddpm' has no option 'epochs'; its options: batch_size, ")

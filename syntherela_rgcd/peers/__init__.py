@@ -98,9 +98,15 @@ CLAVADDPM = PeerSpec("clavaddpm", "clavaddpm", str(HERE / "clavaddpm_worker.py")
                       "classifier_d_layers": [256, 256], "classifier_iterations": 1000,
                       "classifier_batch_size": 1024, "num_clusters": 50},
                      refuses=clavaddpm_refuses,
+                     allowed=("num_clusters", "parent_scale", "clustering_method", "d_layers", "num_timesteps",
+                              "iterations", "batch_size", "lr", "classifier_d_layers", "classifier_iterations",
+                              "classifier_batch_size", "sample_batch_size", "classifier_scale"),
                      source=("CLAVADDPM_SOURCE", "github.com/weipang142857/ClavaDDPM (commit fa6ef4d; it has no licence)"))
-GCFM = PeerSpec("gcfm", "gcfm", str(HERE / "gcfm_worker.py"), {"epochs": 5, "losses_per_epoch": 100},
+# only epochs by default: on a dataset its authors configured, their steps per epoch stand
+GCFM = PeerSpec("gcfm", "gcfm", str(HERE / "gcfm_worker.py"), {"epochs": 5},
                 refuses=gcfm_refuses,
+                allowed=("epochs", "losses_per_epoch", "generation_steps", "lr", "patience", "graph_embedding_dim",
+                         "gat_hidden", "hidden", "train_proportion", "sigma_min", "category_cardinality_threshold"),
                 source=("GCFM_SOURCE", "github.com/DavideScassola/graph-conditional-flow-matching (commit 999a5a7)"))
 
 
@@ -168,6 +174,7 @@ def syntherela_methods() -> list[MethodSpec]:
         MethodSpec("gcfm", lambda config: IsolatedMethod(GCFM, config),
                    "GCFM (flow matching with a GNN in the denoiser over the whole database; the structure is the "
                    "real graph's components resampled) from the user's checkout (GCFM_SOURCE) in its own "
-                   "environment; CPU budget options: epochs (5), losses_per_epoch (100), generation_steps (100)",
+                   "environment; its authors' configuration for the shared datasets, a generic one otherwise; CPU budget "
+                   "options: epochs (5), losses_per_epoch, generation_steps",
                    structures=("linear", "multi-child", "multi-parent")),
     ]

@@ -72,31 +72,33 @@ def import_pipeline(source, logdir):
 
 def relation_order(metadata):
     """``[[None, root], ..., [parent, child], ...]`` in topological order, as ClavaDDPM's
-    ``preprocess_utils.topological_sort`` writes it; and the parent/child graph."""
+    ``preprocess_utils.topological_sort`` writes it; the parent/child graph; and the tables
+    each after all its parents."""
     graph = {t: {"children": [], "parents": []} for t in metadata["tables"]}
     for rel in metadata["relationships"]:
         graph[rel["parent_table_name"]]["children"].append(rel["child_table_name"])
         graph[rel["child_table_name"]]["parents"].append(rel["parent_table_name"])
     waiting = {t: len(g["parents"]) for t, g in graph.items()}
     queue = [t for t, n in waiting.items() if n == 0]
-    order = [[None, t] for t in queue]
+    order, parents_first = [[None, t] for t in queue], []
     while queue:
         parent = queue.pop(0)
+        parents_first.append(parent)
         for child in graph[parent]["children"]:
             waiting[child] -= 1
             if waiting[child] == 0:
                 queue.append(child)
             order.append([parent, child])
-    return order, graph
+    return order, graph, parents_first
 
 
 def to_clava(tables, metadata, folder):
     """SyntheRela tables -> ClavaDDPM's files; returns what ``from_clava`` needs."""
     folder.mkdir(parents=True, exist_ok=True)
-    positions = {t: ({v: i for i, v in enumerate(tables[t][spec["primary_key"]])} if spec.get("primary_key") else None)
-                 for t, spec in metadata["tables"].items()}
-    info = {}
-    for name, spec in metadata["tables"].items():
+    order, graph, parents_first = relation_order(metadata)
+    positions, info = {}, {}
+    for name in parents_first:  # a row dropped for want of a parent takes its own children with it
+        spec = metadata["tables"][name]
         frame = tables[name]
         out = pd.DataFrame(index=frame.index)
         out[f"{name}_id"] = np.arange(len(frame))
@@ -112,6 +114,9 @@ def to_clava(tables, metadata, folder):
                 frame, out, mapped = frame[keep], out[keep], mapped[keep]
             out[f"{parent}_id"] = mapped.astype(int)
             foreign[f"{parent}_id"] = rel["child_foreign_key"]
+        out[f"{name}_id"] = np.arange(len(out))  # 0..n-1 over the rows kept
+        if spec.get("primary_key"):
+            positions[name] = {v: i for i, v in enumerate(frame[spec["primary_key"]])}
         renamed, domain, classes, first_dates = {}, {}, {}, {}
         for i, (column, s) in enumerate(spec["columns"].items()):
             if s["sdtype"] == "id":
@@ -125,18 +130,19 @@ def to_clava(tables, metadata, folder):
                 out[new] = values.map({v: k for k, v in enumerate(classes[new])})
                 domain[new] = {"size": len(classes[new]), "type": "discrete"}
                 continue
-            if s["sdtype"] == "datetime":
+            if s["sdtype"] == "datetime":  # fractional days: the time of day is kept
                 first = values.min()
                 first_dates[new] = None if pd.isna(first) else str(first)
-                values = (values - first).dt.days
+                values = (values - first) / pd.Timedelta(days=1)
             values = pd.to_numeric(values, errors="coerce").astype(float)
-            out[new] = values.fillna(values.mean() if values.notna().any() else 0.0)  # as SyntheRela's runs do
+            # ClavaDDPM has no missing value: the mean stands in (SyntheRela's preparation does so for
+            # numbers; for dates it takes the mode), so its samples have none
+            out[new] = values.fillna(values.mean() if values.notna().any() else 0.0)
             domain[new] = {"size": int(out[new].nunique()), "type": "continuous"}
         out.to_csv(folder / f"{name}.csv", index=False)
         (folder / f"{name}_domain.json").write_text(json.dumps(domain))
         info[name] = {"renamed": renamed, "foreign": foreign, "classes": classes, "first_dates": first_dates,
                       "primary_key": spec.get("primary_key")}
-    order, graph = relation_order(metadata)
     (folder / "dataset_meta.json").write_text(json.dumps({"relation_order": order, "tables": graph}))
     return info
 
@@ -153,7 +159,8 @@ def from_clava(frame, name, spec, info):
             out[column] = decoded.replace("nan", np.nan)
         elif s["sdtype"] == "datetime":
             first = table["first_dates"][new]
-            out[column] = pd.NaT if first is None else pd.Timestamp(first) + pd.to_timedelta(values.round(), unit="D")
+            out[column] = pd.NaT if first is None else (
+                pd.Timestamp(first) + pd.to_timedelta(values, unit="D")).dt.round("s")
         elif s.get("computer_representation") == "Int64":
             out[column] = values.round().astype("Int64")
         else:
@@ -193,7 +200,7 @@ def fit(args):
     options = json.loads(args.options)
     model = Path(args.model).absolute()
     metadata = json.loads(Path(args.data, "metadata.json").read_text())
-    info = to_clava(read_tables(args.data, metadata), metadata, model / "clava_data")
+    info = to_clava(read_tables(args.data, metadata, categoricals_as_text=True), metadata, model / "clava_data")
     config = config_for(options, model / "clava_data", model / "workspace")
     (model / "config.json").write_text(json.dumps(config, indent=1))
     (model / "info.json").write_text(json.dumps({"metadata": metadata, "tables": info,
@@ -220,6 +227,7 @@ def sample(args):
     shutil.copytree(model / "workspace" / "fit", work / "fit", ignore=shutil.ignore_patterns("before_matching"))
     (work / "fit" / "before_matching").mkdir()
     config["general"]["workspace_dir"] = str(work)
+    config["general"]["data_dir"] = str(model / "clava_data")  # a saved model moves with its folder
     (work / "config.json").write_text(json.dumps(config))
     pipeline = import_pipeline(saved["source"], work / "logs")
     seed_everything(int(args.seed))

@@ -12,12 +12,12 @@ graph model is a TODO there). ``sample`` unpickles it and integrates the ODE.
 The structure is not generated: GCFM's ``ResampleConnectedComponents`` draws the training
 graph's connected components with replacement, and returns the training graph itself when one
 component holds more than half the rows (its ``MAX_COMPONENT_SIZE_THRESHOLD``); a scale other
-than 1 is therefore refused. 10 % of the rows are held out of the loss (``train_proportion``)
-but kept in the graph, as in the authors' runs.
+than 1 is therefore refused. A share of the rows is held out of the loss (``TRAIN_PROPORTION``:
+0.9, Walmart 0.96) but kept in the graph, as in the authors' runs.
 
 Tables are read here, not by GCFM's loader (it needs syntherela 0.0.3 and SDV, and types a
-datetime only when its column name contains 'date'): datetimes become float days since 1970
-and come back as dates. Patched, and why: ``torchvision`` is imported only by the MNIST helper
+datetime only when its column name contains 'date'): datetimes become fractional days since
+1970 (the time of day kept) and come back as datetimes to the second. Patched, and why: ``torchvision`` is imported only by the MNIST helper
 of ``src/data.py`` (a stub module; PyPI's build does not match the CPU torch) and
 ``syntherela.metadata`` only for an ``isinstance`` check (a stub class).
 Standard library, numpy, pandas and the checkout only: this file does not import syntherela_rgcd.
@@ -47,6 +47,12 @@ AUTHORS = {"epochs": 30, "losses_per_epoch": 100, "generation_steps": 100, "lr":
            "graph_embedding_dim": 3, "gat_hidden": 100, "hidden": [200, 200], "train_proportion": 0.9,
            "sigma_min": 1e-3, "category_cardinality_threshold": 40}
 EPOCH = pd.Timestamp("1970-01-01")
+#: SyntheRela's dataset names -> the authors' configuration files for them
+AUTHORS_CONFIGS = {"walmart_subsampled": "sb_walmart_subsampled.py", "rossmann_subsampled": "sb_rossmann_subsampled.py",
+                   "airbnb-simplified_subsampled": "sb_airbnb.py", "Biodegradability_v1": "sb_biodegradability.py",
+                   "CORA_v1": "sb_CORA_v1.py", "imdb_MovieLens_v1": "sb_imdb_MovieLens_v1.py"}
+#: what a run may set over the authors' configuration (the rest of AUTHORS only shapes the generic model)
+BUDGET = ("epochs", "losses_per_epoch", "generation_steps")
 
 
 def say(message):
@@ -74,10 +80,10 @@ def dataset_config(data, options):
 
     metadata = json.loads(Path(data, "metadata.json").read_text())
     tables, info = {}, {}
-    for name, frame in read_tables(data, metadata).items():
+    for name, frame in read_tables(data, metadata, categoricals_as_text=True).items():
         for column, s in metadata["tables"][name]["columns"].items():
-            if s["sdtype"] == "datetime":
-                frame[column] = (frame[column] - EPOCH).dt.days.astype(float)
+            if s["sdtype"] == "datetime":  # fractional days: the time of day is kept, as GCFM's own loader does
+                frame[column] = (frame[column] - EPOCH) / pd.Timedelta(days=1)
             elif s["sdtype"] in ("categorical", "boolean"):
                 frame[column] = frame[column].astype(str).where(frame[column].notna(), np.nan).astype("category")
         make_fake_numerical_categorical(frame, max_number_of_unique_values=options["category_cardinality_threshold"])
@@ -136,13 +142,10 @@ def authors_config(source, dataset, options):
     network sizes, category threshold, learning rate, preprocessing), run with this run's budget
     written over its ``EPOCHS``, ``LOSSES_PER_EPOCH`` and ``GENERATION_STEPS``; None for a
     database they did not configure (then the generic model of :func:`build_model`)."""
-    folder = Path(source, "test", "configs")
-    name = str(dataset or "")
-    for candidate in (name, name.split("-")[0], name.lower().removesuffix("_v1")):
-        path = folder / f"sb_{candidate}.py"
-        if candidate and path.is_file():
-            break
-    else:
+    if dataset not in AUTHORS_CONFIGS:
+        return None
+    path = Path(source, "test", "configs", AUTHORS_CONFIGS[dataset])
+    if not path.is_file():
         return None
     text = path.read_text()
     for variable, key in (("EPOCHS", "epochs"), ("LOSSES_PER_EPOCH", "losses_per_epoch"),
@@ -179,7 +182,9 @@ def fit(args):
         options.update({k: authors[k] for k in ("epochs", "losses_per_epoch", "generation_steps", "train_proportion",
                                                 "category_cardinality_threshold")})
         model = authors["model"]
-        say(f"the authors' configuration {authors['file']} with this budget")
+        ignored = sorted(k for k in given if k in AUTHORS and k not in BUDGET)
+        say(f"the authors' configuration {authors['file']} with this budget"
+            + (f"; their values stand for {', '.join(ignored)}" if ignored else ""))
     else:
         model = build_model(options)
         say("no configuration of the authors for this database: the generic model (their Rossmann sizes)")
@@ -201,7 +206,7 @@ def from_gcfm(frame, spec):
         values = frame[column]
         if s["sdtype"] == "datetime":
             days = pd.to_numeric(values.astype(object), errors="coerce")
-            out[column] = EPOCH + pd.to_timedelta(days.round(), unit="D")
+            out[column] = (EPOCH + pd.to_timedelta(days, unit="D")).dt.round("s")
         elif s["sdtype"] == "numerical":
             numbers = pd.to_numeric(values.astype(object), errors="coerce")
             out[column] = numbers.round().astype("Int64") if s.get("computer_representation") == "Int64" else numbers

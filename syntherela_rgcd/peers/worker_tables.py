@@ -19,7 +19,10 @@ def read_tables(folder, metadata, categoricals_as_text=False):
     for name, spec in metadata["tables"].items():
         columns = spec["columns"]
         ids = [c for c, s in columns.items() if s["sdtype"] == "id"]
-        frame = pd.read_csv(Path(folder, f"{name}.csv"), dtype={c: str for c in ids}, keep_default_na=False,
+        text = ids + ([c for c, s in columns.items() if s["sdtype"] in ("categorical", "boolean")]
+                      if categoricals_as_text else [])
+        # read as text, not parsed then cast: "007" stays "007", and "1" with a missing value stays "1", not "1.0"
+        frame = pd.read_csv(Path(folder, f"{name}.csv"), dtype={c: str for c in text}, keep_default_na=False,
                             na_values={c: ([""] if c in ids else MISSING) for c in columns})
         for column, s in columns.items():
             if s["sdtype"] == "datetime":
